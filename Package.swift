@@ -1,0 +1,113 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "weft",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "weft", targets: ["weft"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+    ],
+    targets: [
+        // System libraries: libpq for PostgreSQL, libcrypto for SHA-256 and random bytes.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // 1. core: domain types, validation, the scheduling model, verifier and solvers. No IO.
+        .target(name: "WeftCore"),
+        // 2. store: libpq wrapper, pool, migrations, SQL per aggregate.
+        .target(
+            name: "WeftStore",
+            dependencies: [
+                "CLibPQ",
+                "COpenSSL",
+                "WeftCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // Sources/WeftStore/Migrations links to the top-level Migrations/ folder.
+            resources: [.copy("Migrations")]
+        ),
+        // 3. http: server, router, middleware, problem+json. Knows nothing of factories.
+        .target(
+            name: "WeftHTTP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // 4. api: handlers wiring http to core and store.
+        .target(
+            name: "WeftAPI",
+            dependencies: [
+                "WeftCore",
+                "WeftStore",
+                "WeftHTTP",
+                "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.copy("Resources/openapi.yaml")]
+        ),
+        // 5. the executable: command line and start-up only.
+        .executableTarget(
+            name: "weft",
+            dependencies: [
+                "WeftAPI",
+                "WeftStore",
+                "WeftHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // Shared by the test targets: a fresh, migrated database per test suite.
+        .target(
+            name: "WeftTestSupport",
+            dependencies: ["WeftStore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/WeftTestSupport"
+        ),
+
+        .testTarget(name: "WeftCoreTests", dependencies: ["WeftCore"]),
+        .testTarget(name: "WeftStoreTests", dependencies: ["WeftStore", "WeftCore", "WeftTestSupport"]),
+        .testTarget(
+            name: "WeftHTTPTests",
+            dependencies: [
+                "WeftHTTP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "WeftAPITests",
+            dependencies: [
+                "WeftAPI", "WeftStore", "WeftHTTP", "WeftCore", "WeftTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,101 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Every method blocks the calling thread, so connections are only
+/// used inside `PostgresPool.withConnection`/`transaction`, which run them on the pool's
+/// blocking threads, never on an event loop or the cooperative pool.
+public final class PostgresConnection: @unchecked Sendable {
+    // Not thread-safe by itself; the pool hands a connection to one caller at a time.
+    private let handle: OpaquePointer
+
+    private init(handle: OpaquePointer) { self.handle = handle }
+
+    deinit { PQfinish(handle) }
+
+    /// Opens a connection from a libpq connection string or URI (`sslmode` and every other
+    /// libpq keyword included) and puts the session in UTC with ISO dates, which the value
+    /// decoders rely on.
+    public static func connect(_ connectionString: String, connectTimeoutSeconds: Int = 5) throws -> PostgresConnection {
+        // connect_timeout comes first so that one given in the string overrides it.
+        let keywords = ["connect_timeout", "dbname"]
+        let values = [String(connectTimeoutSeconds), connectionString]
+        let cKeywords = keywords.map { strdup($0) } + [nil]
+        let cValues = values.map { strdup($0) } + [nil]
+        defer { (cKeywords + cValues).forEach { free($0) } }
+        let raw = cKeywords.map { UnsafePointer($0) }.withUnsafeBufferPointer { keywordBuffer in
+            cValues.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
+                PQconnectdbParams(keywordBuffer.baseAddress, valueBuffer.baseAddress, 1)
+            }
+        }
+        guard let raw else { throw PostgresError(.connection, "out of memory opening a connection") }
+        let connection = PostgresConnection(handle: raw)
+        guard PQstatus(raw) == CONNECTION_OK else {
+            throw PostgresError(.connection, connection.lastErrorMessage)
+        }
+        // Silence NOTICEs ("relation already exists, skipping") that libpq would print to stderr.
+        PQsetNoticeProcessor(raw, { _, _ in }, nil)
+        try connection.execute("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'")
+        return connection
+    }
+
+    /// True once the connection is unusable; the pool then replaces it.
+    public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
+    /// True when no transaction is open and no command is in progress.
+    public var isIdle: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
+
+    /// The server process id, useful for tests that terminate a backend.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    var lastErrorMessage: String {
+        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs one parameterised statement. Parameters travel separately from the SQL text,
+    /// with their type OIDs, so no value is ever spliced into SQL.
+    @discardableResult
+    public func query(_ sql: String, _ binds: any PostgresEncodable...) throws -> PostgresResult {
+        try query(sql, binds: binds)
+    }
+
+    /// Runs one parameterised statement with an array of parameters.
+    @discardableResult
+    public func query(_ sql: String, binds: [any PostgresEncodable]) throws -> PostgresResult {
+        let types = binds.map { type(of: $0).postgresType }
+        let texts: [UnsafeMutablePointer<CChar>?] = binds.map { bind in bind.postgresText.map { strdup($0) } ?? nil }
+        defer { texts.forEach { free($0) } }
+        let raw = types.withUnsafeBufferPointer { typeBuffer in
+            texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
+                PQexecParams(handle, sql, Int32(binds.count), typeBuffer.baseAddress, valueBuffer.baseAddress, nil, nil, 0)
+            }
+        }
+        return try check(raw)
+    }
+
+    /// Runs SQL text with no parameters through the simple protocol, which allows several
+    /// statements in one string. Only for trusted SQL (migrations, BEGIN/COMMIT).
+    @discardableResult
+    public func execute(_ sql: String) throws -> PostgresResult {
+        try check(PQexec(handle, sql))
+    }
+
+    private func check(_ raw: OpaquePointer?) throws -> PostgresResult {
+        guard let raw else {
+            throw PostgresError(isBroken ? .connection : .server, lastErrorMessage)
+        }
+        let result = PostgresResult(handle: raw)
+        switch PQresultStatus(raw) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return result
+        default:
+            func field(_ code: Character) -> String? {
+                guard let value = PQresultErrorField(raw, Int32(code.asciiValue!)) else { return nil }
+                return String(cString: value)
+            }
+            let sqlState = field("C")
+            let message = field("M") ?? lastErrorMessage
+            let kind: PostgresError.Kind = (isBroken && (sqlState == nil || sqlState!.hasPrefix("08") || sqlState!.hasPrefix("57P"))) ? .connection : .server
+            throw PostgresError(kind, message, sqlState: sqlState, detail: field("D"), constraint: field("n"))
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// How to reach PostgreSQL and how many connections to keep.
+public struct PostgresConfiguration: Sendable {
+    /// A libpq connection string or URI; empty means libpq's defaults (PGHOST, ...).
+    public var connectionString: String
+    /// At most this many connections are open at once.
+    public var maxConnections: Int
+    /// How long opening a connection may take before it fails.
+    public var connectTimeoutSeconds: Int
+    /// How long a caller waits for a free connection before `poolTimeout`.
+    public var leaseTimeout: Duration
+
+    public init(connectionString: String, maxConnections: Int = 10, connectTimeoutSeconds: Int = 5, leaseTimeout: Duration = .seconds(10)) {
+        self.connectionString = connectionString
+        self.maxConnections = maxConnections
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.leaseTimeout = leaseTimeout
+    }
+}
+
+/// A bounded pool of libpq connections. Callers pass synchronous closures that run on the
+/// pool's own blocking threads (libpq blocks), so neither event loops nor Swift's
+/// cooperative threads ever wait on the database.
+public final class PostgresPool: Sendable {
+    public let configuration: PostgresConfiguration
+    let logger: Logger
+
+    private struct State: ~Copyable {
+        var machine: PoolStateMachine
+        var connections: [PoolStateMachine.ConnectionID: PostgresConnection] = [:]
+        var continuations: [PoolStateMachine.WaiterID: CheckedContinuation<Lease, any Error>] = [:]
+        var cancelled: Set<PoolStateMachine.WaiterID> = []
+        var nextWaiter = 0
+    }
+
+    struct Lease: @unchecked Sendable {
+        let id: PoolStateMachine.ConnectionID
+        let connection: PostgresConnection
+    }
+
+    private let state: Mutex<State>
+    private let blocking = DispatchQueue(label: "weft.postgres.blocking", attributes: .concurrent)
+
+    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "weft.store")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.state = Mutex(State(machine: PoolStateMachine(maxConnections: configuration.maxConnections)))
+    }
+
+    /// Connections open right now and how many of them are in use (for metrics).
+    public var usage: (open: Int, inUse: Int, waiting: Int) {
+        state.withLock { ($0.machine.total, $0.machine.leased.count, $0.machine.waiters.count) }
+    }
+
+    /// Runs `body` with a connection on a blocking thread. A connection that broke during
+    /// `body` is closed and replaced for later callers; this caller sees the one error.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        let lease = try await self.lease()
+        let result: Result<T, any Error> = await runBlocking { Result { try body(lease.connection) } }
+        release(lease)
+        return try result.get()
+    }
+
+    /// Runs `sql` once and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ binds: any PostgresEncodable...) async throws -> PostgresResult {
+        let sendableBinds = binds
+        return try await withConnection { try $0.query(sql, binds: sendableBinds) }
+    }
+
+    /// Closes idle connections, fails waiters, and closes the rest as they are released.
+    public func close() {
+        let (connections, waiters) = state.withLock { state -> ([PostgresConnection], [CheckedContinuation<Lease, any Error>]) in
+            let (ids, waiterIDs) = state.machine.close()
+            let connections = ids.compactMap { state.connections.removeValue(forKey: $0) }
+            let waiters = waiterIDs.compactMap { state.continuations.removeValue(forKey: $0) }
+            return (connections, waiters)
+        }
+        waiters.forEach { $0.resume(throwing: PostgresError(.poolClosed, "the connection pool is closed")) }
+        blocking.async { _ = connections }
+    }
+
+    func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            blocking.async { continuation.resume(returning: work()) }
+        }
+    }
+
+    private func lease() async throws -> Lease {
+        let waiter = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
+                enum Next { case resume(Lease), fail(any Error), open(PoolStateMachine.ConnectionID), wait }
+                let next = state.withLock { state -> Next in
+                    if state.cancelled.remove(waiter) != nil { return .fail(CancellationError()) }
+                    switch state.machine.lease(waiter) {
+                    case .use(let id):
+                        return .resume(Lease(id: id, connection: state.connections[id]!))
+                    case .failClosed:
+                        return .fail(PostgresError(.poolClosed, "the connection pool is closed"))
+                    case .waitAndOpen(let id):
+                        state.continuations[waiter] = continuation
+                        return .open(id)
+                    case .wait:
+                        state.continuations[waiter] = continuation
+                        return .wait
+                    }
+                }
+                switch next {
+                case .resume(let lease): continuation.resume(returning: lease)
+                case .fail(let error): continuation.resume(throwing: error)
+                case .open(let id):
+                    scheduleTimeout(for: waiter)
+                    open(id)
+                case .wait:
+                    scheduleTimeout(for: waiter)
+                }
+            }
+        } onCancel: {
+            self.abandon(waiter, with: CancellationError(), markCancelled: true)
+        }
+    }
+
+    private func scheduleTimeout(for waiter: Int) {
+        let timeout = configuration.leaseTimeout
+        let nanos = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
+        blocking.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
+            abandon(waiter, with: PostgresError(.poolTimeout, "no database connection became free within \(timeout)"), markCancelled: false)
+        }
+    }
+
+    private func abandon(_ waiter: Int, with error: any Error, markCancelled: Bool) {
+        let continuation = state.withLock { state -> CheckedContinuation<Lease, any Error>? in
+            if state.machine.cancel(waiter) { return state.continuations.removeValue(forKey: waiter) }
+            // Not queued yet: remember, so lease() fails as soon as it runs.
+            if markCancelled, state.continuations[waiter] == nil { state.cancelled.insert(waiter) }
+            return nil
+        }
+        continuation?.resume(throwing: error)
+    }
+
+    private func open(_ id: PoolStateMachine.ConnectionID) {
+        let configuration = configuration
+        blocking.async { [self] in
+            do {
+                let connection = try PostgresConnection.connect(configuration.connectionString, connectTimeoutSeconds: configuration.connectTimeoutSeconds)
+                let action = state.withLock { state -> PoolStateMachine.ReturnAction in
+                    state.connections[id] = connection
+                    return state.machine.opened(id)
+                }
+                perform(action)
+            } catch {
+                logger.warning("cannot open a database connection", metadata: ["error": "\(error)"])
+                let waiter = state.withLock { state -> CheckedContinuation<Lease, any Error>? in
+                    guard case .fail(let waiter) = state.machine.openFailed() else { return nil }
+                    return state.continuations.removeValue(forKey: waiter)
+                }
+                waiter?.resume(throwing: error)
+            }
+        }
+    }
+
+    private func release(_ lease: Lease) {
+        // A connection left inside a transaction or broken is not safe to hand on.
+        let broken = lease.connection.isBroken || !lease.connection.isIdle
+        let action = state.withLock { $0.machine.release(lease.id, broken: broken) }
+        perform(action)
+    }
+
+    private func perform(_ action: PoolStateMachine.ReturnAction) {
+        switch action {
+        case .park:
+            break
+        case .handOver(let id, let waiter):
+            let (continuation, connection) = state.withLock { ($0.continuations.removeValue(forKey: waiter), $0.connections[id]!) }
+            continuation?.resume(returning: Lease(id: id, connection: connection))
+        case .close(let id):
+            let connection = state.withLock { $0.connections.removeValue(forKey: id) }
+            blocking.async { _ = connection }
+        case .closeAndOpen(let closing, let opening):
+            let connection = state.withLock { $0.connections.removeValue(forKey: closing) }
+            blocking.async { _ = connection }
+            open(opening)
+        }
+    }
+}
