@@ -80,7 +80,7 @@ let package = Package(
             ]
         ),
 
-        // Shared by the test targets: a fresh, migrated database per test suite.
+        // Shared by the test targets: a fresh, migrated database per suite, a raw HTTP client.
         .target(
             name: "WeftTestSupport",
             dependencies: ["WeftStore", .product(name: "Logging", package: "swift-log")],

@@ -56,7 +56,7 @@ CREATE TABLE api_keys (
     factory_id   uuid REFERENCES factories (id) ON DELETE CASCADE,
     broker_id    uuid REFERENCES brokers (id) ON DELETE CASCADE,
     label        text CHECK (char_length(label) <= 200),
-    prefix       text NOT NULL,
+    prefix       text NOT NULL UNIQUE,
     secret_hash  bytea NOT NULL UNIQUE CHECK (octet_length(secret_hash) = 32),
     created_at   timestamptz NOT NULL DEFAULT now(),
     revoked_at   timestamptz,

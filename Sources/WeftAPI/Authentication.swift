@@ -1,0 +1,113 @@
+import COpenSSL
+import Foundation
+import NIOHTTP1
+import WeftHTTP
+import WeftStore
+
+/// Who may do what: the three roles of the contract.
+public enum Role: String, Sendable, Codable, CaseIterable {
+    case admin, factory, broker
+}
+
+/// The caller behind a valid API key.
+public struct Principal: Sendable, Equatable {
+    public var keyID: UUID
+    public var role: Role
+    /// Set for factory keys: the one factory the key may act for.
+    public var factoryID: UUID?
+    /// Set for broker keys: the one broker the key may act for.
+    public var brokerID: UUID?
+
+    /// The principal of the request being handled, set by the `/v1` key check.
+    @TaskLocal public static var current: Principal?
+}
+
+/// An API key secret: `wft_<prefix>_<secret>`. The prefix (public, indexed) finds the key's
+/// row; the SHA-256 digest of the whole string is what is stored and compared.
+public struct APIKeySecret: Sendable, Equatable {
+    public let text: String
+    public let prefix: String
+
+    /// A new key from 30 bytes of OpenSSL randomness.
+    public static func generate() throws -> APIKeySecret {
+        var bytes = [UInt8](repeating: 0, count: 30)
+        guard RAND_bytes(&bytes, Int32(bytes.count)) == 1 else {
+            throw HTTPError(.internalServerError, detail: "The system random number generator failed.")
+        }
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+        let encoded = bytes.map { alphabet[Int($0) & 31] }
+        let prefix = String(decoding: encoded[0..<10], as: UTF8.self)
+        let secret = String(decoding: encoded[10...], as: UTF8.self)
+        return APIKeySecret(text: "wft_\(prefix)_\(secret)", prefix: prefix)
+    }
+
+    /// Splits a presented key; nil when it is not shaped like one of ours.
+    public init?(presented text: String) {
+        let parts = text.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "wft", parts[1].count == 10, parts[2].count == 20,
+              text.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x32 && $0 <= 0x37) }) else {
+            return nil
+        }
+        self.init(text: text, prefix: String(parts[1]))
+    }
+
+    private init(text: String, prefix: String) {
+        self.text = text
+        self.prefix = prefix
+    }
+
+    /// What the database stores instead of the secret.
+    public var digest: [UInt8] { sha256(Array(text.utf8)) }
+}
+
+/// Looks API keys up by prefix and compares digests in constant time.
+public struct Authenticator: Sendable {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    static let unauthorized = HTTPError(
+        .unauthorized,
+        detail: "A valid API key is required: send it as `Authorization: Bearer <key>`. Keys are issued by an admin (`weft keys create` or POST /v1/api-keys).",
+        headers: ["WWW-Authenticate": "Bearer"]
+    )
+
+    /// The principal for the request's bearer key; 401 when missing, malformed, unknown or revoked.
+    public func authenticate(_ request: Request) async throws -> Principal {
+        guard let header = request.headers.first(name: "Authorization"),
+              header.count > 7, header.prefix(7).lowercased() == "bearer ",
+              let secret = APIKeySecret(presented: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+            throw Self.unauthorized
+        }
+        let prefix = secret.prefix
+        let rows = try await pool.query(
+            "SELECT id, role, factory_id, broker_id, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL", prefix)
+        guard let row = rows.first else { throw Self.unauthorized }
+        let stored = try row.decode(Bytes.self, 4).bytes
+        let presented = secret.digest
+        guard stored.count == presented.count,
+              CRYPTO_memcmp(stored, presented, presented.count) == 0,
+              let role = Role(rawValue: try row.decode(String.self, 1)) else {
+            throw Self.unauthorized
+        }
+        return Principal(keyID: try row.decode(UUID.self, 0), role: role,
+                         factoryID: try row.decode(UUID?.self, 2), brokerID: try row.decode(UUID?.self, 3))
+    }
+}
+
+/// Every request under `/v1` needs a valid key, whether or not the route exists, so that
+/// nothing about the API's shape is revealed without one.
+struct APIKeyGate: Responder {
+    let next: any Responder
+    let authenticator: Authenticator
+
+    func respond(to request: Request) async throws -> Response {
+        guard request.path == "/v1" || request.path.hasPrefix("/v1/") else {
+            return try await next.respond(to: request)
+        }
+        let principal = try await authenticator.authenticate(request)
+        return try await Principal.$current.withValue(principal) {
+            try await next.respond(to: request)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// SQL for the `api_keys` aggregate.
+public enum APIKeyRecords {
+    /// A stored key, never with its secret.
+    public struct Record: Sendable {
+        public var id: UUID
+        public var role: String
+        public var factoryID: UUID?
+        public var brokerID: UUID?
+        public var label: String?
+        public var prefix: String
+        public var createdAt: Date
+        public var revokedAt: Date?
+    }
+
+    static let columns = "id, role, factory_id, broker_id, label, prefix, created_at, revoked_at"
+
+    static func record(_ row: PostgresRow) throws -> Record {
+        Record(id: try row.decode(UUID.self, 0), role: try row.decode(String.self, 1),
+               factoryID: try row.decode(UUID?.self, 2), brokerID: try row.decode(UUID?.self, 3),
+               label: try row.decode(String?.self, 4), prefix: try row.decode(String.self, 5),
+               createdAt: try row.decode(Date.self, 6), revokedAt: try row.decode(Date?.self, 7))
+    }
+
+    /// Stores a new key by its prefix and SHA-256 digest.
+    public static func insert(on connection: PostgresConnection, role: String, factoryID: UUID?, brokerID: UUID?,
+                              label: String?, prefix: String, digest: [UInt8]) throws -> Record {
+        try record(connection.query("""
+            INSERT INTO api_keys (role, factory_id, broker_id, label, prefix, secret_hash)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(columns)
+            """, role, factoryID, brokerID, label, prefix, Bytes(digest))[0])
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WeftAPI
+import WeftHTTP
+import WeftStore
+import WeftTestSupport
+
+/// A real Weft server on a free port over a fresh database, for end-to-end tests.
+struct TestServer {
+    let port: Int
+    let pool: PostgresPool
+    let databaseURL: String
+    let app: WeftApp
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    static func start(migrated: Bool = true, http: HTTPServerConfiguration = HTTPServerConfiguration()) async throws -> TestServer {
+        var logger = Logger(label: "weft.test.api")
+        logger.logLevel = .warning
+        let pool: PostgresPool
+        let url: String
+        if migrated {
+            (pool, url) = try await TestDatabase.migratedPool()
+        } else {
+            url = try TestDatabase.createDatabase()
+            pool = PostgresPool(configuration: .init(connectionString: url, maxConnections: 4), logger: logger)
+        }
+        let app = WeftApp(context: AppContext(
+            pool: pool, migrations: MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger),
+            configuration: AppConfiguration(), logger: logger))
+        var configuration = http
+        configuration.port = 0
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let server = HTTPServer(configuration: configuration, responder: app.responder, logger: logger) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        let group = ServiceGroup(services: [server], logger: logger)
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestServerError.didNotStart }
+        return TestServer(port: port, pool: pool, databaseURL: url, app: app, group: group, task: task)
+    }
+
+    func client() throws -> TestHTTPClient { try TestHTTPClient(port: port) }
+
+    /// Issues a key straight through the store, returning its secret.
+    func issueKey(role: Role, factoryID: UUID? = nil, brokerID: UUID? = nil) async throws -> String {
+        let secret = try APIKeySecret.generate()
+        _ = try await pool.transaction { connection in
+            try APIKeyRecords.insert(on: connection, role: role.rawValue, factoryID: factoryID, brokerID: brokerID,
+                                     label: "test", prefix: secret.prefix, digest: secret.digest)
+        }
+        return secret.text
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+        pool.close()
+    }
+}
+
+enum TestServerError: Error { case didNotStart }

@@ -1,0 +1,231 @@
+import Testing
+@testable import WeftCore
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    struct Valid: Sendable, CustomTestStringConvertible {
+        var input: String
+        var expected: JSONValue
+        var testDescription: String { input }
+    }
+
+    @Test(arguments: [
+        Valid(input: "{}", expected: .object(JSONObject())),
+        Valid(input: "[]", expected: .array([])),
+        Valid(input: " \t\r\n null \n", expected: .null),
+        Valid(input: "true", expected: .bool(true)),
+        Valid(input: "false", expected: .bool(false)),
+        Valid(input: "0", expected: .integer(0)),
+        Valid(input: "-0", expected: .integer(0)),
+        Valid(input: "-12", expected: .integer(-12)),
+        Valid(input: "9223372036854775807", expected: .integer(.max)),
+        Valid(input: "-9223372036854775808", expected: .integer(.min)),
+        Valid(input: "9223372036854775808", expected: .number("9223372036854775808")),
+        Valid(input: "-9223372036854775809", expected: .number("-9223372036854775809")),
+        Valid(input: "123456789012345678901234567890", expected: .number("123456789012345678901234567890")),
+        Valid(input: "1.5", expected: .number("1.5")),
+        Valid(input: "-0.25e-3", expected: .number("-0.25e-3")),
+        Valid(input: "1E+3", expected: .number("1E+3")),
+        Valid(input: "1.0", expected: .number("1.0")),
+        Valid(input: #""a\"b\\c\/d\b\f\n\r\t""#, expected: .string("a\"b\\c/d\u{8}\u{C}\n\r\t")),
+        Valid(input: #""\u00e9\u00E9""#, expected: .string("éé")),
+        Valid(input: #""\ud83d\ude00""#, expected: .string("😀")),
+        Valid(input: #""\u0000""#, expected: .string("\u{0}")),
+        Valid(input: "\"é😀中\"", expected: .string("é😀中")),
+        Valid(input: #""x\u00e9y😀z""#, expected: .string("xéy😀z")),
+        Valid(input: #"[1, "a", [true], {"k": null}]"#,
+              expected: .array([.integer(1), .string("a"), .array([.bool(true)]),
+                                .object(JSONObject([.init(key: "k", value: .null)]))])),
+        Valid(input: #"{"b": 1, "a": 2, "": 3}"#,
+              expected: .object(JSONObject([.init(key: "b", value: .integer(1)), .init(key: "a", value: .integer(2)),
+                                            .init(key: "", value: .integer(3))]))),
+    ])
+    func parsesValidDocuments(_ row: Valid) throws {
+        #expect(try JSONValue.parse(row.input) == row.expected)
+    }
+
+    @Test func keepsKeyOrderAndLooksUpKeys() throws {
+        guard case .object(let object) = try JSONValue.parse(#"{"z":1,"y":{"x":[2]},"a":"s"}"#) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(object.map(\.key) == ["z", "y", "a"])
+        #expect(object["a"] == .string("s"))
+        #expect(object["missing"] == nil)
+    }
+
+    @Test func numbersConvertToDouble() throws {
+        #expect(try JSONValue.parse("-1.5e2").doubleValue == -150)
+        #expect(try JSONValue.parse("7").doubleValue == 7)
+        #expect(try JSONValue.parse("1e999").doubleValue == .infinity)
+        #expect(try JSONValue.parse("\"7\"").doubleValue == nil)
+    }
+
+    struct Invalid: Sendable, CustomTestStringConvertible {
+        var input: [UInt8]
+        var kind: JSONParseError.Kind
+        var offset: Int
+        var message: String
+        init(_ text: String, _ kind: JSONParseError.Kind, _ offset: Int, _ message: String) {
+            self.init(bytes: Array(text.utf8), kind, offset, message)
+        }
+        init(bytes: [UInt8], _ kind: JSONParseError.Kind, _ offset: Int, _ message: String) {
+            self.input = bytes
+            self.kind = kind
+            self.offset = offset
+            self.message = message
+        }
+        var testDescription: String { String(decoding: input.prefix(40), as: UTF8.self) }
+    }
+
+    @Test(arguments: [
+        Invalid("", .empty, 0, "expected a JSON value but the input is empty"),
+        Invalid("  \n ", .empty, 0, "expected a JSON value but the input is empty"),
+        Invalid(#"{"a":1,}"#, .unexpectedCharacter, 7, "unexpected character '}' at offset 7; expected a key in double quotes"),
+        Invalid("[1,]", .unexpectedCharacter, 3, "unexpected character ']' at offset 3; expected a value"),
+        Invalid("[1 2]", .unexpectedCharacter, 3, "unexpected character '2' at offset 3; expected ',' or ']'"),
+        Invalid(#"{"a" 1}"#, .unexpectedCharacter, 5, "unexpected character '1' at offset 5; expected ':'"),
+        Invalid(#"{"a":1 "b":2}"#, .unexpectedCharacter, 7, "unexpected character '\"' at offset 7; expected ',' or '}'"),
+        Invalid("{a:1}", .unexpectedCharacter, 1, "unexpected character 'a' at offset 1; expected a key in double quotes"),
+        Invalid("{'a':1}", .unexpectedCharacter, 1, "unexpected character ''' at offset 1; expected a key in double quotes"),
+        Invalid("// c\n{}", .unexpectedCharacter, 0, "unexpected character '/' at offset 0; expected a value"),
+        Invalid("NaN", .unexpectedCharacter, 0, "unexpected character 'N' at offset 0; expected a value"),
+        Invalid("+1", .unexpectedCharacter, 0, "unexpected character '+' at offset 0; expected a value"),
+        Invalid(".5", .unexpectedCharacter, 0, "unexpected character '.' at offset 0; expected a value"),
+        Invalid("trux", .unexpectedCharacter, 3, "unexpected character 'x' at offset 3; expected 'true'"),
+        Invalid("[1,2", .unexpectedEnd, 4, "unexpected end of input at offset 4; expected ',' or ']'"),
+        Invalid("{\"a\":", .unexpectedEnd, 5, "unexpected end of input at offset 5; expected a value"),
+        Invalid("{", .unexpectedEnd, 1, "unexpected end of input at offset 1; expected a key in double quotes"),
+        Invalid("nul", .unexpectedEnd, 3, "unexpected end of input at offset 3; expected 'null'"),
+        Invalid("\"abc", .unterminatedString, 0, "unterminated string at offset 0"),
+        Invalid(#"{"name": "abc"#, .unterminatedString, 9, "unterminated string at offset 9"),
+        Invalid(#""é\"#, .unterminatedString, 0, "unterminated string at offset 0"),
+        Invalid(#""a\qb""#, .invalidEscape, 2, #"invalid escape '\q' in string at offset 2"#),
+        Invalid(#""\u12""#, .invalidUnicodeEscape, 1, #"invalid \u escape at offset 1; it needs four hex digits"#),
+        Invalid(#""\u12"#, .invalidUnicodeEscape, 1, #"incomplete \u escape at offset 1; it needs four hex digits"#),
+        Invalid(#""\ud800""#, .invalidUnicodeEscape, 1,
+                #"unpaired surrogate \uD800 at offset 1; characters above U+FFFF need a high and a low surrogate"#),
+        Invalid(#""\udc00""#, .invalidUnicodeEscape, 1,
+                #"unpaired surrogate \uDC00 at offset 1; characters above U+FFFF need a high and a low surrogate"#),
+        Invalid(#""\ud800\u0041""#, .invalidUnicodeEscape, 1,
+                #"unpaired surrogate \uD800 at offset 1; characters above U+FFFF need a high and a low surrogate"#),
+        Invalid("\"a\nb\"", .controlCharacter, 2,
+                #"unescaped control character 0x0A in string at offset 2; write it as an escape such as \n or \u00XX"#),
+        Invalid(bytes: [0x22, 0xFF, 0x22], .invalidUTF8, 1, "invalid UTF-8 at offset 1"),
+        Invalid(bytes: [0x22, 0x41, 0xC0, 0xAF, 0x22], .invalidUTF8, 2, "invalid UTF-8 at offset 2"),  // overlong '/'
+        Invalid(bytes: [0x22, 0xED, 0xA0, 0x80, 0x22], .invalidUTF8, 1, "invalid UTF-8 at offset 1"),  // UTF-16 surrogate
+        Invalid(bytes: [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], .invalidUTF8, 1, "invalid UTF-8 at offset 1"),  // > U+10FFFF
+        Invalid(bytes: [0x22, 0xE2, 0x82, 0x22], .invalidUTF8, 1, "invalid UTF-8 at offset 1"),  // truncated
+        Invalid(bytes: [0x22, 0xE2, 0x82], .invalidUTF8, 1, "invalid UTF-8 at offset 1"),  // truncated at the end
+        Invalid(bytes: [0x22, 0x80, 0x22], .invalidUTF8, 1, "invalid UTF-8 at offset 1"),  // lone continuation byte
+        Invalid(bytes: [0x5B, 0xFF, 0x5D], .invalidUTF8, 1, "invalid UTF-8 at offset 1"),  // outside a string
+        Invalid(bytes: [0xEF, 0xBB, 0xBF, 0x7B, 0x7D], .unexpectedCharacter, 0, "unexpected byte 0xEF at offset 0; expected a value"),
+        Invalid("01", .invalidNumber, 0, "invalid number at offset 0: leading zeros are not allowed"),
+        Invalid("[-]", .invalidNumber, 1, "invalid number at offset 1: a digit must follow '-'"),
+        Invalid("1.", .invalidNumber, 0, "invalid number at offset 0: a digit must follow '.'"),
+        Invalid("1.e5", .invalidNumber, 0, "invalid number at offset 0: a digit must follow '.'"),
+        Invalid("2e", .invalidNumber, 0, "invalid number at offset 0: the exponent needs at least one digit"),
+        Invalid("2e+", .invalidNumber, 0, "invalid number at offset 0: the exponent needs at least one digit"),
+        Invalid(#"{"a":1,"a":2}"#, .duplicateKey, 7, "duplicate key 'a' at offset 7"),
+        Invalid(#"{"a":{"b":1,"b":1}}"#, .duplicateKey, 12, "duplicate key 'b' at offset 12"),
+        Invalid("[1] [2]", .trailingData, 4, "unexpected character '[' at offset 4 after the end of the JSON value"),
+        Invalid("{}x", .trailingData, 2, "unexpected character 'x' at offset 2 after the end of the JSON value"),
+        Invalid("1 2", .trailingData, 2, "unexpected character '2' at offset 2 after the end of the JSON value"),
+        Invalid("12a", .trailingData, 2, "unexpected character 'a' at offset 2 after the end of the JSON value"),
+        Invalid("{}\0", .trailingData, 2, "unexpected byte 0x00 at offset 2 after the end of the JSON value"),
+    ])
+    func refusesInvalidDocuments(_ row: Invalid) {
+        #expect(throws: JSONParseError(kind: row.kind, offset: row.offset, message: row.message)) {
+            try JSONValue.parse(row.input)
+        }
+    }
+
+    @Test func duplicateKeyFoundInLargeObjects() {
+        // Past 16 members the parser switches from a linear scan to a set; both must work.
+        let members = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        let text = "{\(members),\"k3\":0}"
+        let offset = text.utf8.count - 7
+        #expect(throws: JSONParseError(kind: .duplicateKey, offset: offset, message: "duplicate key 'k3' at offset \(offset)")) {
+            try JSONValue.parse(text)
+        }
+        #expect(throws: Never.self) { try JSONValue.parse("{\(members)}") }
+    }
+
+    @Test func nestingUpToTheLimitIsFine() throws {
+        let deep = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        _ = try JSONValue.parse(deep)
+        let deepObjects = String(repeating: #"{"a":"#, count: 63) + "[1]" + String(repeating: "}", count: 63)
+        _ = try JSONValue.parse(deepObjects)
+    }
+
+    @Test func nestingBeyondTheLimitIsRefused() {
+        let tooDeep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        #expect(throws: JSONParseError(kind: .tooDeep, offset: 64,
+                                       message: "nested too deeply at offset 64 (more than 64 levels of arrays and objects)")) {
+            try JSONValue.parse(tooDeep)
+        }
+        // A hostile body must fail fast, not overflow the stack.
+        let hostile = String(repeating: #"{"a":["#, count: 200_000)
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(hostile) }
+        #expect(throws: JSONParseError(kind: .tooDeep, offset: 2, message: "nested too deeply at offset 2 (more than 2 levels of arrays and objects)")) {
+            try JSONValue.parse("[[[]]]", maxDepth: 2)
+        }
+    }
+
+    @Test func errorDescriptionIsTheMessage() {
+        do {
+            _ = try JSONValue.parse("[x]")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "unexpected character 'x' at offset 1; expected a value")
+            #expect(error.offset == 1)
+        }
+    }
+
+    @Test func mutatedDocumentsNeverCrash() {
+        // Deterministic fuzzing: flip, drop and duplicate bytes of a valid body; every
+        // variant must parse or throw, and validating what parses must not trap either.
+        let seed = Array(#"{"capability":"pcb.fab","quantity":12,"due_date":"2025-03-01","regions":["CN-GD"],"reference":"x\u00e9\ud83d\ude00","lat":-1.5e2}"#.utf8)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        let interesting: [UInt8] = [0x00, 0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x2D, 0x30, 0x65, 0x75, 0x80, 0xC3, 0xED, 0xF4, 0xFF]
+        var parsed = 0
+        for _ in 0..<5_000 {
+            var bytes = seed
+            for _ in 0..<(1 + next() % 4) {
+                let position = next() % bytes.count
+                switch next() % 3 {
+                case 0: bytes[position] = interesting[next() % interesting.count]
+                case 1: bytes.remove(at: position)
+                default: bytes.insert(bytes[position], at: position)
+                }
+                if bytes.isEmpty { bytes = [0x20] }
+            }
+            if let json = try? JSONValue.parse(bytes) {
+                parsed += 1
+                _ = try? OrderInput.parse(json)
+                _ = try? FactoryPatch.parse(json)
+            }
+        }
+        #expect(parsed > 0)
+    }
+
+    @Test func parsesALargeDocumentLinearly() throws {
+        let element = #"{"capability":"pcb.fab","date":"2025-03-01","units":120,"unit_cost":350,"note":"caf\u00e9 ok é"}"#
+        let text = "[" + Array(repeating: element, count: 20_000).joined(separator: ",") + "]"
+        guard case .array(let elements) = try JSONValue.parse(text) else {
+            Issue.record("not an array")
+            return
+        }
+        #expect(elements.count == 20_000)
+        guard case .object(let last) = elements[19_999] else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(last["note"] == .string("café ok é"))
+        #expect(last["units"] == .integer(120))
+    }
+}
