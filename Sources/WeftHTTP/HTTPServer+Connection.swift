@@ -1,0 +1,88 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension HTTPServer {
+    /// Answers one connection's requests in order until it closes.
+    func serve(_ connection: NIOAsyncChannel<ReceivedRequest, OutgoingResponse>) async {
+        let remoteAddress = AccessLog.format(connection.channel.remoteAddress)
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                for try await received in inbound {
+                    let (request, response) = await self.answer(received, remoteAddress: remoteAddress)
+                    // Logged before writing so that requests whose client has gone still
+                    // leave a line.
+                    AccessLog.record(
+                        AccessLog.Entry(
+                            method: request.method.rawValue,
+                            path: request.path,
+                            route: response.routeTemplate,
+                            status: response.status,
+                            startedAt: received.startedAt,
+                            requestID: request.requestID,
+                            bytesIn: received.body.readableBytes,
+                            bytesOut: response.body.count,
+                            remoteAddress: remoteAddress
+                        ),
+                        logger: request.logger
+                    )
+                    try await outbound.write(Self.encode(response, requestID: request.requestID))
+                }
+            }
+        } catch {
+            self.logger.debug(
+                "connection ended with an error",
+                metadata: ["error": "\(String(reflecting: error))", "remote": "\(remoteAddress ?? "-")"]
+            )
+        }
+    }
+
+    /// Builds the ``Request`` and asks the responder, turning every failure into a problem.
+    private func answer(_ received: ReceivedRequest, remoteAddress: String?) async -> (Request, Response) {
+        let head = received.head
+        let requestID = RequestID.accept(head.headers.first(name: RequestID.headerName)) ?? RequestID.generate()
+        let request: Request
+        do throws(HTTPError) {
+            request = try Request(
+                method: head.method,
+                uri: head.uri,
+                headers: head.headers,
+                body: Array(received.body.readableBytesView),
+                requestID: requestID,
+                logger: self.logger,
+                remoteAddress: remoteAddress
+            )
+        } catch {
+            // Only malformed query encoding gets here; answer it without the responder,
+            // keeping a request (sans query) for the access log.
+            let unparsed = Request(
+                method: head.method,
+                uri: head.uri,
+                path: Request.split(target: head.uri).path,
+                query: QueryParameters(),
+                headers: head.headers,
+                body: [],
+                requestID: requestID,
+                logger: self.logger,
+                remoteAddress: remoteAddress
+            )
+            return (unparsed, Response.problem(error, requestID: requestID))
+        }
+        do {
+            return (request, try await self.responder.respond(to: request))
+        } catch {
+            return (request, Response.problem(for: error, request: request))
+        }
+    }
+
+    /// Adds the headers every response carries and converts to NIO's types.
+    private static func encode(_ response: Response, requestID: String) -> OutgoingResponse {
+        var headers = response.headers
+        headers.replaceOrAdd(name: RequestID.headerName, value: requestID)
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        return OutgoingResponse(
+            head: HTTPResponseHead(version: .http1_1, status: response.status, headers: headers),
+            body: ByteBuffer(bytes: response.body)
+        )
+    }
+}

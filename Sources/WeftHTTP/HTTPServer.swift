@@ -1,0 +1,117 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+
+/// An HTTP/1.1 server: keep-alive, pipelining, limits, timeouts, graceful shutdown.
+///
+/// Each connection is served by one task that answers its requests in order, calling
+/// the responder off the event loop. Run it in a `ServiceGroup`, or call ``run()``
+/// directly and cancel the task to stop.
+///
+/// On graceful shutdown it stops accepting (the listening socket is closed, so new
+/// connections are refused), closes idle keep-alive connections, lets requests in
+/// flight finish and sends their responses with `Connection: close`, and returns
+/// once every connection has closed.
+public final class HTTPServer: Service, Sendable {
+    let configuration: HTTPServerConfiguration
+    let responder: any Responder
+    let logger: Logger
+    let eventLoopGroup: any EventLoopGroup
+    let onListening: (@Sendable (Int) -> Void)?
+
+    /// Creates a server; nothing happens until ``run()``.
+    ///
+    /// - Parameter onListening: Called with the bound port once the server listens;
+    ///   useful with port 0.
+    public init(
+        configuration: HTTPServerConfiguration,
+        responder: any Responder,
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        onListening: (@Sendable (Int) -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+        self.onListening = onListening
+    }
+
+    /// Serves until the task is cancelled or a graceful shutdown completes.
+    ///
+    /// - Throws: When the address cannot be bound.
+    public func run() async throws {
+        let configuration = self.configuration
+        let logger = self.logger
+        let serverChannel = try await ServerBootstrap(group: self.eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            // Half-closure lets a client send its requests, shut its side, and still read
+            // the answers; HTTPConnectionHandler closes once they are written.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .bind(host: configuration.host, port: configuration.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configure(channel, configuration: configuration, logger: logger)
+                }
+            }
+
+        let port = serverChannel.channel.localAddress?.port ?? configuration.port
+        logger.info("HTTP server listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        self.onListening?(port)
+
+        let registry = ConnectionRegistry()
+        let listener = serverChannel.channel
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await serverChannel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        switch registry.admit(connection.channel, limit: configuration.maxConnections) {
+                        case .admitted:
+                            group.addTask {
+                                await self.serve(connection)
+                                registry.remove(connection.channel)
+                            }
+                        case .overLimit(let open):
+                            logger.warning(
+                                "connection limit reached; closing new connection",
+                                metadata: [
+                                    "open": "\(open)",
+                                    "remote": "\(AccessLog.format(connection.channel.remoteAddress) ?? "-")",
+                                ]
+                            )
+                            try? await connection.executeThenClose { _, _ in }
+                        case .shuttingDown:
+                            try? await connection.executeThenClose { _, _ in }
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            logger.info("HTTP server shutting down gracefully")
+            let open = registry.beginShutdown()
+            listener.close(promise: nil)
+            for channel in open {
+                // HTTPServerPipelineHandler closes idle connections at once and the others
+                // after their current response, which it marks `Connection: close`.
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+        }
+        logger.info("HTTP server stopped")
+    }
+
+    private static func configure(
+        _ channel: any Channel,
+        configuration: HTTPServerConfiguration,
+        logger: Logger
+    ) throws -> NIOAsyncChannel<ReceivedRequest, OutgoingResponse> {
+        let pipeline = channel.pipeline.syncOperations
+        // NIO's protocol error handler would answer parse errors with a bare 400;
+        // HTTPConnectionHandler sends problem documents instead.
+        try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+        try pipeline.addHandler(HTTPConnectionHandler(configuration: configuration, logger: logger))
+        return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
+    }
+}
