@@ -42,5 +42,11 @@ public struct WeftApp: Sendable {
     static func register(on builder: inout RouterBuilder, context: AppContext) {
         HealthRoutes(context: context).register(on: &builder)
         OpenAPIRoutes(context: context).register(on: &builder)
+        APIKeyRoutes(context: context).register(on: &builder)
+        BrokerRoutes(context: context).register(on: &builder)
+        FactoryRoutes(context: context).register(on: &builder)
+        CapacityRoutes(context: context).register(on: &builder)
+        OrderRoutes(context: context).register(on: &builder)
+        AllocationRoutes(context: context).register(on: &builder)
     }
 }

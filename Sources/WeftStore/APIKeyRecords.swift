@@ -31,4 +31,20 @@ public enum APIKeyRecords {
             VALUES ($1, $2, $3, $4, $5, $6) RETURNING \(columns)
             """, role, factoryID, brokerID, label, prefix, Bytes(digest))[0])
     }
+
+    /// Up to `limit` keys (revoked ones included) in creation order, starting after `after`.
+    public static func list(on connection: PostgresConnection, after: ListPosition?, limit: Int) throws -> [Record] {
+        var filter = SQLFilter()
+        filter.after(after)
+        return try connection.query("SELECT \(columns) FROM api_keys \(filter.whereClause) ORDER BY created_at, id LIMIT \(filter.next)",
+                                    binds: filter.binds + [limit]).map(record)
+    }
+
+    /// Marks the key revoked (keeping the first revocation time); the key stops working with
+    /// the next request, since every request looks its key up. Nil when there is no such key.
+    public static func revoke(on connection: PostgresConnection, id: UUID) throws -> Record? {
+        try connection.query("""
+            UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING \(columns)
+            """, id).first.map(record)
+    }
 }

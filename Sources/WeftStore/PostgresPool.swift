@@ -43,13 +43,19 @@ public final class PostgresPool: Sendable {
     }
 
     private let state: Mutex<State>
-    private let blocking = DispatchQueue(label: "weft.postgres.blocking", attributes: .concurrent)
+    private let blocking: BlockingExecutor
+    /// Lease timeouts only; nothing blocking runs here.
+    private let timers = DispatchQueue(label: "weft.postgres.timers")
 
     public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "weft.store")) {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(State(machine: PoolStateMachine(maxConnections: configuration.maxConnections)))
+        // One thread per connection, plus one so opening a connection never waits for a query.
+        self.blocking = BlockingExecutor(threads: configuration.maxConnections + 1, name: "weft-postgres")
     }
+
+    deinit { blocking.shutdown() }
 
     /// Connections open right now and how many of them are in use (for metrics).
     public var usage: (open: Int, inUse: Int, waiting: Int) {
@@ -81,12 +87,12 @@ public final class PostgresPool: Sendable {
             return (connections, waiters)
         }
         waiters.forEach { $0.resume(throwing: PostgresError(.poolClosed, "the connection pool is closed")) }
-        blocking.async { _ = connections }
+        blocking.submit { _ = connections }
     }
 
     func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            blocking.async { continuation.resume(returning: work()) }
+            blocking.submit { continuation.resume(returning: work()) }
         }
     }
 
@@ -131,7 +137,7 @@ public final class PostgresPool: Sendable {
     private func scheduleTimeout(for waiter: Int) {
         let timeout = configuration.leaseTimeout
         let nanos = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
-        blocking.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
+        timers.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
             abandon(waiter, with: PostgresError(.poolTimeout, "no database connection became free within \(timeout)"), markCancelled: false)
         }
     }
@@ -148,7 +154,7 @@ public final class PostgresPool: Sendable {
 
     private func open(_ id: PoolStateMachine.ConnectionID) {
         let configuration = configuration
-        blocking.async { [self] in
+        blocking.submit { [self] in
             do {
                 let connection = try PostgresConnection.connect(configuration.connectionString, connectTimeoutSeconds: configuration.connectTimeoutSeconds)
                 let action = state.withLock { state -> PoolStateMachine.ReturnAction in
@@ -183,10 +189,10 @@ public final class PostgresPool: Sendable {
             continuation?.resume(returning: Lease(id: id, connection: connection))
         case .close(let id):
             let connection = state.withLock { $0.connections.removeValue(forKey: id) }
-            blocking.async { _ = connection }
+            blocking.submit { _ = connection }
         case .closeAndOpen(let closing, let opening):
             let connection = state.withLock { $0.connections.removeValue(forKey: closing) }
-            blocking.async { _ = connection }
+            blocking.submit { _ = connection }
             open(opening)
         }
     }

@@ -1,4 +1,5 @@
 import CLibPQ
+import Foundation
 
 /// The rows of one statement. Owns the libpq result and frees it when released; values are
 /// decoded lazily, column by column, so large results cost no more than the server's text.
@@ -29,6 +30,13 @@ public final class PostgresResult: @unchecked Sendable, RandomAccessCollection {
         String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
     }
 
+    /// The value's bytes in libpq's buffer, valid while this result lives.
+    func bytes(row: Int, column: Int) -> UnsafeBufferPointer<UInt8> {
+        let pointer = PQgetvalue(handle, Int32(row), Int32(column))!
+        let length = Int(PQgetlength(handle, Int32(row), Int32(column)))
+        return UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: length)
+    }
+
     func columnIndex(_ name: String) throws -> Int {
         guard let index = columns.firstIndex(of: name) else {
             throw PostgresError(.decoding, "no column named \(name) (have \(columns.joined(separator: ", ")))")
@@ -51,7 +59,7 @@ public struct PostgresRow: Sendable {
             if let nullable = type as? any PostgresNullable.Type { return nullable.null as! T }
             throw PostgresError(.decoding, "column \(result.columns[column]) is NULL but \(T.self) was expected")
         }
-        return try T(postgresText: result.text(row: index, column: column))
+        return try T(postgresBytes: result.bytes(row: index, column: column))
     }
 
     /// The value of a column, by name.
@@ -61,6 +69,12 @@ public struct PostgresRow: Sendable {
 
     /// Whether a column is NULL.
     public func isNull(_ column: Int) -> Bool { result.isNull(row: index, column: column) }
+
+    /// Whether two rows hold the same bytes in a column (cheap change detection in sorted results).
+    public func sameValue(_ column: Int, as other: PostgresRow) -> Bool {
+        let a = result.bytes(row: index, column: column), b = other.result.bytes(row: other.index, column: column)
+        return a.count == b.count && memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+    }
 }
 
 /// Lets `Optional` columns decode NULL as nil.
@@ -72,4 +86,5 @@ extension Optional: PostgresNullable {
 
 extension Optional: PostgresDecodable where Wrapped: PostgresDecodable {
     public init(postgresText text: String) throws { self = try Wrapped(postgresText: text) }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws { self = try Wrapped(postgresBytes: bytes) }
 }

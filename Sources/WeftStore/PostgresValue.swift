@@ -14,6 +14,36 @@ public protocol PostgresEncodable: Sendable {
 /// A Swift value that can be read from a column in text format.
 public protocol PostgresDecodable {
     init(postgresText text: String) throws
+    /// Reads the value straight from libpq's buffer; types on hot paths (integers, dates,
+    /// UUIDs) implement it without building a String first.
+    init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws
+}
+
+extension PostgresDecodable {
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        try self.init(postgresText: String(decoding: bytes, as: UTF8.self))
+    }
+}
+
+/// Parses a decimal integer (optional leading '-') without allocating.
+@inline(__always)
+func parseInteger(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    guard !bytes.isEmpty else { return nil }
+    var index = 0
+    let negative = bytes[0] == UInt8(ascii: "-")
+    if negative { index = 1 }
+    guard index < bytes.count else { return nil }
+    var value: Int64 = 0
+    while index < bytes.count {
+        let digit = bytes[index] &- 48
+        guard digit < 10 else { return nil }
+        let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+        let (sum, overflow2) = negative ? times.subtractingReportingOverflow(Int64(digit)) : times.addingReportingOverflow(Int64(digit))
+        guard !overflow1, !overflow2 else { return nil }
+        value = sum
+        index += 1
+    }
+    return value
 }
 
 /// Type OIDs from pg_type.
@@ -47,6 +77,11 @@ extension Bool: PostgresEncodable, PostgresDecodable {
         default: throw decodingError(text, as: "Bool")
         }
     }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        if bytes.count == 1, bytes[0] == UInt8(ascii: "t") { self = true; return }
+        if bytes.count == 1, bytes[0] == UInt8(ascii: "f") { self = false; return }
+        try self.init(postgresText: String(decoding: bytes, as: UTF8.self))
+    }
 }
 
 extension Int64: PostgresEncodable, PostgresDecodable {
@@ -55,6 +90,10 @@ extension Int64: PostgresEncodable, PostgresDecodable {
     public var postgresText: String? { String(self) }
     public init(postgresText text: String) throws {
         guard let value = Int64(text) else { throw decodingError(text, as: "Int64") }
+        self = value
+    }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = parseInteger(bytes) else { throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int64") }
         self = value
     }
 }
@@ -67,6 +106,10 @@ extension Int: PostgresEncodable, PostgresDecodable {
         guard let value = Int(text) else { throw decodingError(text, as: "Int") }
         self = value
     }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = parseInteger(bytes) else { throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int") }
+        self = Int(value)
+    }
 }
 
 extension Int32: PostgresEncodable, PostgresDecodable {
@@ -76,6 +119,12 @@ extension Int32: PostgresEncodable, PostgresDecodable {
     public init(postgresText text: String) throws {
         guard let value = Int32(text) else { throw decodingError(text, as: "Int32") }
         self = value
+    }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = parseInteger(bytes), let narrow = Int32(exactly: value) else {
+            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "Int32")
+        }
+        self = narrow
     }
 }
 
@@ -97,6 +146,11 @@ extension UUID: PostgresEncodable, PostgresDecodable {
         guard let value = UUID(uuidString: text) else { throw decodingError(text, as: "UUID") }
         self = value
     }
+    /// Foundation's parser goes through sscanf, which showed up at the top of profiles.
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let value = parseUUID(bytes) else { throw decodingError(String(decoding: bytes, as: UTF8.self), as: "UUID") }
+        self = value
+    }
 }
 
 extension Day: PostgresEncodable, PostgresDecodable {
@@ -105,6 +159,12 @@ extension Day: PostgresEncodable, PostgresDecodable {
     public var postgresText: String? { iso }
     public init(postgresText text: String) throws {
         guard let day = Day(iso: text) else { throw decodingError(text, as: "date (the session must use DateStyle ISO)") }
+        self = day
+    }
+    public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
+        guard let day = parseISODay(bytes) else {
+            throw decodingError(String(decoding: bytes, as: UTF8.self), as: "date (the session must use DateStyle ISO)")
+        }
         self = day
     }
 }
@@ -179,4 +239,51 @@ extension Array: PostgresDecodable where Element: PostgresDecodable {
             return try Element(postgresText: item)
         }
     }
+}
+
+/// Parses the canonical 36-character UUID form (any hex case).
+func parseUUID(_ bytes: UnsafeBufferPointer<UInt8>) -> UUID? {
+    guard bytes.count == 36 else { return nil }
+    var out = [UInt8](repeating: 0, count: 16)
+    var byte = 0
+    var index = 0
+    while index < 36 {
+        if index == 8 || index == 13 || index == 18 || index == 23 {
+            guard bytes[index] == UInt8(ascii: "-") else { return nil }
+            index += 1
+            continue
+        }
+        guard let high = hexValue(bytes[index]), let low = hexValue(bytes[index + 1]) else { return nil }
+        out[byte] = high << 4 | low
+        byte += 1
+        index += 2
+    }
+    return UUID(uuid: (out[0], out[1], out[2], out[3], out[4], out[5], out[6], out[7],
+                       out[8], out[9], out[10], out[11], out[12], out[13], out[14], out[15]))
+}
+
+@inline(__always)
+func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case 48...57: return c - 48
+    case 97...102: return c - 87
+    case 65...70: return c - 55
+    default: return nil
+    }
+}
+
+/// Parses `YYYY-MM-DD` from bytes without building a String.
+func parseISODay(_ bytes: UnsafeBufferPointer<UInt8>) -> Day? {
+    guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+    func number(_ range: Range<Int>) -> Int? {
+        var value = 0
+        for index in range {
+            let digit = bytes[index] &- 48
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
+    }
+    guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+    return Day(year: year, month: month, day: day)
 }

@@ -38,7 +38,11 @@ weft_pg_start() {
     local dir=$1 bindir
     bindir=$(weft_pg_bindir)
     mkdir -p "$dir"
-    [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$dir"
+        runuser -u postgres -- test -w "$dir" || {
+            echo "the postgres user cannot reach $dir (a parent directory is private); use a path it can traverse" >&2; exit 1; }
+    fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         weft_as_pg_owner "$bindir/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || {
             cat "$dir/initdb.log" >&2; echo "initdb failed" >&2; exit 1; }

@@ -1,0 +1,94 @@
+import Foundation
+import WeftCore
+import WeftHTTP
+import WeftStore
+
+/// Instant placement inside a transaction: read the eligible free capacity, let core choose
+/// the best plan for this order alone, lock the chosen slots in id order and check the plan
+/// still fits (another request may have taken capacity since the read), and try again with
+/// the fresh figures if not. The slots' CHECK constraint is the last word either way.
+struct OrderPlacer {
+    /// How many times a plan is re-made after losing a race for its slots.
+    static let maxRounds = 8
+    /// How far past the due date explain and advice look for capacity.
+    static let adviceHorizonDays = 90
+
+    struct Plan {
+        var order: Scheduling.Order
+        var candidates: CandidateRecords.Candidates
+        var placement: Scheduling.OrderPlacement
+        /// New allocations with the slots' ids and frozen unit costs.
+        var allocations: [OrderRecords.NewAllocation]
+        /// Factory of each new allocation, parallel to `allocations`.
+        var factoryIDs: [UUID]
+        var days: [Day]
+    }
+
+    static func model(_ input: OrderInput, id: UUID, releaseDate: Day) -> Scheduling.Order {
+        Scheduling.Order(id: id.lowercasedString, quantity: input.quantity, dueDate: input.dueDate, releaseDate: releaseDate,
+                         maxUnitCost: input.maxUnitCost, regions: Set(input.regions), certifications: Set(input.certifications),
+                         minLot: input.minLot, maxFactories: input.maxFactories, priority: input.priority)
+    }
+
+    static func model(_ stored: OrderRecords.Order) -> Scheduling.Order {
+        Scheduling.Order(id: stored.id.lowercasedString, quantity: stored.quantity, dueDate: stored.dueDate, releaseDate: stored.releaseDate,
+                         maxUnitCost: stored.maxUnitCost, regions: Set(stored.regions), certifications: Set(stored.certifications),
+                         minLot: stored.minLot, maxFactories: stored.maxFactories, priority: stored.priority)
+    }
+
+    /// Chooses and (when `lock`) secures the capacity for `order`. `existing` are allocations the
+    /// order already holds and keeps (a displaced order being topped up): they count as served
+    /// and their factories as used.
+    static func plan(on connection: PostgresConnection, order: Scheduling.Order, capability: String,
+                     asOf: Day, lock: Bool, existing: [OrderRecords.Allocation] = []) throws -> Plan {
+        for _ in 0..<maxRounds {
+            var candidates = try CandidateRecords.eligible(
+                on: connection, capability: capability, from: max(order.releaseDate, asOf), due: order.dueDate,
+                maxUnitCost: order.maxUnitCost, regions: order.regions.sorted(), certifications: order.certifications.sorted(),
+                quantity: order.quantity)
+            try CandidateRecords.include(on: connection, slotIDs: existing.map(\.slotID), into: &candidates)
+            let slotIndex = Dictionary(uniqueKeysWithValues: candidates.slotIDs.enumerated().map { ($1, $0) })
+            let held = existing.compactMap { allocation in
+                slotIndex[allocation.slotID].map { Scheduling.SlotUnits(slot: $0, units: allocation.units) }
+            }
+            let placement = Scheduling.place(order: order, asOf: asOf, factories: candidates.factories,
+                                             slots: candidates.slots, free: candidates.free, existing: held, advise: false)
+            let plan = Plan(order: order, candidates: candidates, placement: placement,
+                            allocations: placement.allocations.map {
+                                OrderRecords.NewAllocation(slotID: candidates.slotIDs[$0.slot], units: $0.units,
+                                                           unitCost: candidates.slots[$0.slot].unitCost) },
+                            factoryIDs: placement.allocations.map { candidates.factoryIDs[candidates.slots[$0.slot].factory] },
+                            days: placement.allocations.map { candidates.slots[$0.slot].day })
+            guard lock, !placement.allocations.isEmpty else { return plan }
+            try connection.execute("SAVEPOINT placement")
+            let fresh = try CandidateRecords.lockFree(on: connection, slotIDs: plan.allocations.map(\.slotID))
+            if plan.allocations.allSatisfy({ (fresh[$0.slotID] ?? 0) >= $0.units }) {
+                try connection.execute("RELEASE SAVEPOINT placement")
+                return plan
+            }
+            // Lost the race for some slot: drop the locks, read what is left and plan again.
+            try connection.execute("ROLLBACK TO SAVEPOINT placement")
+        }
+        throw HTTPError(.serviceUnavailable, detail: "Capacity for \(capability) is changing too fast to place this order right now; retry shortly (with the same Idempotency-Key).",
+                        headers: ["Retry-After": "1"])
+    }
+
+    /// Why a short plan is short, and which later due date or higher price cap would serve more.
+    static func shortfall(on connection: PostgresConnection, plan: Plan, capability: String, asOf: Day) throws -> Scheduling.Shortfall? {
+        guard plan.placement.servedUnits < plan.order.quantity else { return nil }
+        let from = max(plan.order.releaseDate, asOf)
+        var wide = try CandidateRecords.all(on: connection, capability: capability, from: from,
+                                            to: plan.order.dueDate.adding(days: adviceHorizonDays))
+        // The plan's own units are not yet written: count them as taken and as the order's.
+        let index = Dictionary(uniqueKeysWithValues: wide.slotIDs.enumerated().map { ($1, $0) })
+        var existing: [Scheduling.SlotUnits] = []
+        for allocation in plan.allocations {
+            guard let slot = index[allocation.slotID] else { continue }
+            wide.free[slot] = max(0, wide.free[slot] - allocation.units)
+            existing.append(Scheduling.SlotUnits(slot: slot, units: allocation.units))
+        }
+        let again = Scheduling.place(order: plan.order, asOf: asOf, factories: wide.factories, slots: wide.slots,
+                                     free: wide.free, existing: existing, advise: true)
+        return again.shortfall ?? plan.placement.shortfall
+    }
+}

@@ -1,0 +1,208 @@
+import Dispatch
+
+extension Scheduling {
+    /// How a run searches.
+    public struct SolverOptions: Sendable {
+        /// Wall-clock budget of the search (construction always completes, even past it).
+        public var timeLimit: Duration
+        /// Seeds the search; with the same seed, the same problem and a search that ends by
+        /// `maxIterations` (not by the clock) the plan is the same on every run.
+        public var seed: UInt64
+        /// Upper limit on ruin-and-recreate steps per capability (nil: until the time limit).
+        public var maxIterations: Int?
+        /// Compute the lower bound (before searching: a plan that reaches it ends the search).
+        public var computeBound: Bool
+        /// Budget of the bound computation; it reports nil if it does not finish.
+        public var boundTimeLimit: Duration
+        /// How many capabilities ``Scheduling/solveAll(_:options:progress:)`` solves at once.
+        public var workers: Int
+        /// Branch-and-bound node limit of each single-order placement inside the search.
+        public var placementNodeLimit: Int
+
+        public init(timeLimit: Duration = .seconds(2), seed: UInt64 = 1, maxIterations: Int? = nil,
+                    computeBound: Bool = true, boundTimeLimit: Duration = .seconds(5), workers: Int = 2,
+                    placementNodeLimit: Int = 5_000) {
+            self.timeLimit = timeLimit
+            self.seed = seed
+            self.maxIterations = maxIterations
+            self.computeBound = computeBound
+            self.boundTimeLimit = boundTimeLimit
+            self.workers = max(1, workers)
+            self.placementNodeLimit = placementNodeLimit
+        }
+    }
+
+    /// The outcome of solving one capability.
+    public struct SolveResult: Sendable {
+        public var capability: String
+        /// The plan to write: pinned allocations unchanged plus the movable ones, canonical.
+        public var plan: [Allocation]
+        /// Score of the starting plan (`problem.allocations`), verified against itself.
+        public var scoreBefore: Score
+        /// Score of `plan`, verified against the starting plan (stability and pinning included).
+        public var scoreAfter: Score
+        /// Violations of `plan` (empty unless the starting plan itself was invalid and kept).
+        public var violations: [Violation]
+        /// Proven lower bound, nil if not computed or not finished in its budget.
+        public var bound: Bound?
+        /// The unpinned (order, slot) units that differ from the starting plan.
+        public var changes: [PlanChange]
+        /// `changes.count`.
+        public var moved: Int { changes.count }
+        /// True when the search's plan was rejected by the final check and the starting plan
+        /// returned instead (should not happen; reported so that it is seen if it does).
+        public var fellBack: Bool
+        public var iterations: Int
+        public var boundSeconds: Double
+        public var searchSeconds: Double
+    }
+
+    /// Re-optimises one capability: construction, then large neighbourhood search until the time
+    /// limit, then the verifier. Never returns a plan scoring worse than the starting one, never
+    /// moves pinned units, never leaves an order with fewer units than its floor.
+    ///
+    /// `progress` (0...1) is called from the solving thread now and then.
+    public static func solve(_ problem: Problem, options: SolverOptions = SolverOptions(),
+                             progress: ((Double) -> Void)? = nil) -> SolveResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let index = ProblemIndex(problem)
+        let before = verify(problem, plan: problem.allocations, start: problem.allocations)
+
+        // One deadline for everything: the bound may use a share of it, construction always
+        // completes, the search gets the rest.
+        let deadline = started.advanced(by: options.timeLimit)
+        var flowBound: Bound? = nil
+        if options.computeBound {
+            let share = min(options.boundTimeLimit, options.timeLimit * 0.4)
+            let boundDeadline = clock.now.advanced(by: share)
+            flowBound = Scheduling.bound(index, shouldStop: { clock.now >= boundDeadline })
+        }
+        let boundSeconds = seconds(started.duration(to: clock.now))
+        progress?(0.05)
+
+        let searchStart = clock.now
+        let budget = max(1e-9, seconds(searchStart.duration(to: deadline)))
+        var search = Search(index: index, seed: options.seed)
+        search.state.nodeLimit = options.placementNodeLimit
+        search.construct()
+        // The per-order bound (each order alone in all the capacity) is free after construction;
+        // keep whichever bound is larger — both are valid, so their maximum is too.
+        var bound: Bound? = nil
+        if options.computeBound {
+            bound = search.soloBound
+            if let flow = flowBound, let solo = bound, (solo.unserved, solo.cost) < (flow.unserved, flow.cost) { bound = flow }
+        }
+        let maxIterations = options.maxIterations ?? .max
+        var lastReport = clock.now
+        let fraction = { (iterations: Int) -> Double in
+            let byTime = seconds(searchStart.duration(to: clock.now)) / budget
+            let byCount = options.maxIterations.map { Double(iterations) / Double(max(1, $0)) } ?? 0
+            return min(1, max(byTime, byCount))
+        }
+        let target = bound.map { Score(hard: 0, unserved: $0.unserved, cost: $0.cost) }
+        search.improve(maxIterations: maxIterations, target: target, fraction: fraction) { iterations in
+            let now = clock.now
+            if let progress, lastReport.duration(to: now) > .milliseconds(100) {
+                lastReport = now
+                progress(0.05 + 0.9 * fraction(iterations))
+            }
+            return now >= deadline
+        }
+        search.finish()
+        let searchSeconds = seconds(searchStart.duration(to: clock.now))
+
+        var plan = search.state.plan()
+        var after = verify(problem, plan: plan, start: problem.allocations)
+        var fellBack = false
+        if !after.isValid || before.score < after.score {
+            fellBack = !after.isValid || before.score < after.score
+            plan = canonical(problem.allocations)
+            after = before
+        }
+        progress?(1)
+        return SolveResult(capability: problem.capability, plan: plan, scoreBefore: before.score, scoreAfter: after.score,
+                           violations: after.violations, bound: bound,
+                           changes: diff(from: problem.allocations, to: plan), fellBack: fellBack,
+                           iterations: search.iterations, boundSeconds: boundSeconds, searchSeconds: searchSeconds)
+    }
+
+    /// Solves every capability's subproblem, `options.workers` at a time, on Dispatch threads
+    /// (not the cooperative pool, which these long CPU-bound jobs would block). Each problem
+    /// gets the full `timeLimit` if they all fit in one wave; otherwise the budget is shared so
+    /// that the whole call still ends within about `timeLimit`. Results are in input order.
+    ///
+    /// `progress` receives the mean progress over all problems.
+    public static func solveAll(_ problems: [Problem], options: SolverOptions = SolverOptions(),
+                                progress: (@Sendable (Double) -> Void)? = nil) async -> [SolveResult] {
+        await withCheckedContinuation { continuation in
+            solveAll(problems, options: options, progress: progress) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Callback form of ``Scheduling/solveAll(_:options:progress:)`` (for callers outside Swift
+    /// concurrency); `completion` runs on a Dispatch thread.
+    public static func solveAll(_ problems: [Problem], options: SolverOptions, progress: (@Sendable (Double) -> Void)?,
+                                completion: @escaping @Sendable ([SolveResult]) -> Void) {
+        let box = ResultBox(count: problems.count)
+        guard !problems.isEmpty else { return completion([]) }
+        let waves = (problems.count + options.workers - 1) / options.workers
+        var perProblem = options
+        if waves > 1 {
+            // Several waves share the wall-clock budget.
+            perProblem.timeLimit = options.timeLimit / waves
+            perProblem.boundTimeLimit = options.boundTimeLimit / waves
+        }
+        let shared = perProblem
+        let group = DispatchGroup()
+        let gate = DispatchSemaphore(value: options.workers)
+        let queue = DispatchQueue.global(qos: .userInitiated)
+        // Largest first, so the long ones do not end up in the last wave.
+        let order = problems.indices.sorted { (problems[$0].orders.count, $1) > (problems[$1].orders.count, $0) }
+        for _ in order { group.enter() }
+        // One feeder thread waits for a free worker before starting each job.
+        DispatchQueue(label: "weft.solver.feeder").async {
+            for i in order {
+                gate.wait()
+                queue.async {
+                    let result = solve(problems[i], options: shared) { p in
+                        if let progress { progress(box.report(i, p)) }
+                    }
+                    box.store(i, result)
+                    if let progress { progress(box.report(i, 1)) }
+                    gate.signal()
+                    group.leave()
+                }
+            }
+        }
+        group.notify(queue: queue) { completion(box.results()) }
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        let c = d.components
+        return Double(c.seconds) + Double(c.attoseconds) * 1e-18
+    }
+}
+
+/// Results and progress of parallel solves, guarded by a serial queue.
+private final class ResultBox: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "weft.solver.results")
+    private var slots: [Scheduling.SolveResult?]
+    private var fractions: [Double]
+
+    init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+        fractions = Array(repeating: 0, count: count)
+    }
+
+    func store(_ i: Int, _ result: Scheduling.SolveResult) { queue.sync { slots[i] = result } }
+
+    func report(_ i: Int, _ fraction: Double) -> Double {
+        queue.sync {
+            fractions[i] = fraction
+            return fractions.reduce(0, +) / Double(max(1, fractions.count))
+        }
+    }
+
+    func results() -> [Scheduling.SolveResult] { queue.sync { slots.map { $0! } } }
+}

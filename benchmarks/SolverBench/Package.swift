@@ -1,0 +1,14 @@
+// swift-tools-version:6.0
+// Release-mode benchmarks for the scheduler. Built by ../solver-bench.sh, which links
+// Sources/WeftCore to the repository's Sources/WeftCore (WeftCore is not a product of the
+// main package, so it cannot be depended on by path).
+import PackageDescription
+
+let package = Package(
+    name: "SolverBench",
+    targets: [
+        .target(name: "WeftCore", path: "Sources/WeftCore"),
+        .executableTarget(name: "solver-bench", dependencies: ["WeftCore"], path: "Sources/solver-bench"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,200 @@
+// Scheduler benchmarks: see benchmarks/README.md. Run through ../../solver-bench.sh.
+import Foundation
+import WeftCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Peak resident set size of this process in MiB.
+func peakMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024   // Linux reports KiB
+}
+
+func flag(_ name: String, _ args: [String]) -> String? {
+    guard let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count else { return nil }
+    return args[i + 1]
+}
+
+func spec(from args: [String]) -> Scheduling.InstanceSpec {
+    let shape = Scheduling.InstanceShape(rawValue: flag("shape", args) ?? "mixed") ?? .mixed
+    return Scheduling.InstanceSpec(shape: shape, orders: Int(flag("orders", args) ?? "400")!,
+                                   factories: Int(flag("factories", args) ?? "60")!, days: Int(flag("days", args) ?? "14")!,
+                                   seed: UInt64(flag("seed", args) ?? "1")!, withStartPlan: args.contains("--start-plan"))
+}
+
+func fmt(_ s: Scheduling.Score) -> String { "(\(s.unserved), \(s.cost))" }
+
+// MARK: placement micro-benchmark
+
+func placementBench() {
+    var rng = Scheduling.SeededRandom(seed: 1)
+    var times: [Double] = []
+    var inexact = 0, nodes = 0
+    for _ in 0..<500 {
+        var factories: [Scheduling.PlacementFactory] = []
+        var slot = 0
+        for f in 0..<200 {
+            let base = Int64(rng.int(in: 80...130))
+            var slots: [Scheduling.PlacementSlot] = []
+            for d in 0..<5 {
+                slots.append(.init(slot: slot, free: rng.int(in: 0...120), unitCost: base + Int64(rng.int(in: -5...5)), day: Day(ordinal: Int32(d))))
+                slot += 1
+            }
+            factories.append(.init(factory: f, setupCost: Int64(rng.int(in: 500...8000)), slots: slots))
+        }
+        let request = Scheduling.PlacementRequest(quantity: rng.int(in: 50...3000), minLot: rng.chance(0.5) ? 1 : rng.int(in: 10...100),
+                                                  maxFactories: rng.int(in: 1...8), factories: factories)
+        let t0 = now()
+        let r = Scheduling.placeSingleOrder(request)
+        times.append(now() - t0)
+        if !r.exact { inexact += 1 }
+        nodes += r.nodes
+    }
+    times.sort()
+    func us(_ q: Double) -> Int { Int(times[min(times.count - 1, Int(Double(times.count) * q))] * 1e6) }
+    print("placement: 1 order x 1000 slots x 200 factories, \(times.count) random orders (quantity 50-3000, min lot 1-100, max factories 1-8)")
+    print("  median \(us(0.5)) us, p90 \(us(0.9)) us, p99 \(us(0.99)) us, max \(Int(times.last! * 1e6)) us; not proven exact: \(inexact); mean B&B nodes \(nodes / times.count)")
+}
+
+// MARK: one instance
+
+func runInstance(_ args: [String]) {
+    let spec = spec(from: args)
+    let seconds = Double(flag("time", args) ?? "2")!
+    let workers = Int(flag("workers", args) ?? "1")!
+    let t0 = now()
+    let problem = Scheduling.generateInstance(spec)
+    let genTime = now() - t0
+
+    let g0 = now()
+    let greedyPlan = Scheduling.naiveGreedy(problem)
+    let greedyTime = now() - g0
+    let greedy = Scheduling.verify(problem, plan: greedyPlan, start: problem.allocations)
+
+    var options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: spec.seed, workers: workers)
+    options.boundTimeLimit = .seconds(Int(flag("bound-time", args) ?? "30")!)
+    let s0 = now()
+    let result = Scheduling.solve(problem, options: options)
+    let solveTime = now() - s0
+
+    var gap = "-"
+    if let b = result.bound {
+        if let g = b.costGap(of: result.scoreAfter) { gap = String(format: "%.2f%%", g * 100) } else { gap = "unserved +\(result.scoreAfter.unserved - b.unserved)" }
+    }
+    let beats = result.scoreAfter < greedy.score ? "yes" : (result.scoreAfter == greedy.score ? "tie" : "NO")
+    let sizes = "\(problem.orders.count)x\(problem.factories.count)x\(spec.days) (\(problem.slots.count) slots)"
+    print([spec.shape.rawValue, sizes, "seed \(spec.seed)", "greedy \(fmt(greedy.score)) hard \(greedy.score.hard)",
+           "weft \(fmt(result.scoreAfter)) hard \(result.scoreAfter.hard)", "bound \(result.bound.map { "(\($0.unserved), \($0.cost))" } ?? "-")",
+           "gap \(gap)", "beats greedy: \(beats)",
+           String(format: "time %.2fs (bound %.2fs, search %.2fs, greedy %.3fs, gen %.2fs)", solveTime, result.boundSeconds, result.searchSeconds, greedyTime, genTime),
+           "iters \(result.iterations)", "moved \(result.moved)", String(format: "peak %.0f MiB", peakMiB())].joined(separator: " | "))
+    if let out = flag("export", args) { exportInstance(problem, spec: spec, weft: result, greedy: greedy.score, to: out) }
+    if result.fellBack { print("  WARNING: solver fell back to the starting plan") }
+}
+
+// MARK: several capabilities at once
+
+func runMulti(_ args: [String]) {
+    let capabilities = Int(flag("capabilities", args) ?? "5")!
+    let base = spec(from: args)
+    let seconds = Double(flag("time", args) ?? "5")!
+    let workers = Int(flag("workers", args) ?? "2")!
+    let t0 = now()
+    let problems = (0..<capabilities).map { c -> Scheduling.Problem in
+        var s = base
+        s.seed = base.seed &+ UInt64(c) * 1_000
+        var p = Scheduling.generateInstance(s)
+        p.capability = "cap\(c)"
+        return p
+    }
+    let genTime = now() - t0
+    var options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: base.seed, workers: workers)
+    options.boundTimeLimit = .seconds(Int(flag("bound-time", args) ?? "10")!)
+    let s0 = now()
+    let done = DispatchSemaphore(value: 0)
+    let box = UnsafeBox()
+    Scheduling.solveAll(problems, options: options, progress: nil) { results in box.results = results; done.signal() }
+    done.wait()
+    let total = now() - s0
+    for r in box.results {
+        var gap = "-"
+        if let b = r.bound, let g = b.costGap(of: r.scoreAfter) { gap = String(format: "%.2f%%", g * 100) } else if let b = r.bound { gap = "unserved +\(r.scoreAfter.unserved - b.unserved)" }
+        print("  \(r.capability): weft \(fmt(r.scoreAfter)) hard \(r.scoreAfter.hard) bound \(r.bound.map { "(\($0.unserved), \($0.cost))" } ?? "-") gap \(gap) " +
+              String(format: "bound %.2fs search %.2fs iters %d", r.boundSeconds, r.searchSeconds, r.iterations))
+    }
+    print(String(format: "multi: %d capabilities x %@ %dx%dx%d, workers %d, limit %.1fs: wall %.2fs (generate %.2fs), peak %.0f MiB",
+                 capabilities, base.shape.rawValue, base.orders, base.factories, base.days, workers, seconds, total, genTime, peakMiB()))
+}
+
+final class UnsafeBox: @unchecked Sendable { var results: [Scheduling.SolveResult] = [] }
+
+// MARK: JSON for the CP-SAT reference
+
+func exportInstance(_ p: Scheduling.Problem, spec: Scheduling.InstanceSpec, weft: Scheduling.SolveResult, greedy: Scheduling.Score, to path: String) {
+    let factories: [[String: Any]] = p.factories.map {
+        ["id": $0.id, "active": $0.active, "region": $0.region, "certifications": $0.certifications.sorted(),
+         "lead_days": $0.leadDays, "setup_cost": $0.setupCost]
+    }
+    let slots: [[String: Any]] = p.slots.map {
+        ["id": $0.id, "factory": $0.factory, "day": Int($0.day.ordinal), "units": $0.units, "unit_cost": $0.unitCost]
+    }
+    let orders: [[String: Any]] = p.orders.map { o in
+        var d: [String: Any] = ["id": o.id, "quantity": o.quantity, "due": Int(o.dueDate.ordinal), "release": Int(o.releaseDate.ordinal),
+                                "regions": o.regions.sorted(), "certifications": o.certifications.sorted(),
+                                "min_lot": o.minLot, "max_factories": o.maxFactories, "priority": o.priority]
+        if let c = o.maxUnitCost { d["max_unit_cost"] = c }
+        return d
+    }
+    // Eligible (order, slot) pairs as computed by WeftCore, so both models agree on them.
+    var eligible: [[Int]] = []
+    for o in p.orders.indices { eligible.append(p.eligibleSlots(order: o)) }
+    let doc: [String: Any] = [
+        "shape": spec.shape.rawValue, "seed": spec.seed, "as_of": Int(p.asOf.ordinal),
+        "factories": factories, "slots": slots, "orders": orders, "eligible": eligible,
+        "allocations": p.allocations.map { ["order": $0.order, "slot": $0.slot, "units": $0.units, "pinned": $0.pinned] },
+        "weft": ["unserved": weft.scoreAfter.unserved, "cost": weft.scoreAfter.cost, "hard": weft.scoreAfter.hard,
+                 "search_seconds": weft.searchSeconds],
+        "greedy": ["unserved": greedy.unserved, "cost": greedy.cost],
+        "bound": weft.bound.map { ["unserved": $0.unserved, "cost": $0.cost] } ?? [:],
+    ]
+    let data = try! JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
+    try! data.write(to: URL(fileURLWithPath: path))
+    print("  wrote \(path)")
+}
+
+/// Scores a plan written by cpsat_reference.py with WeftCore's verifier.
+func verifyPlan(_ args: [String]) {
+    let spec = spec(from: args)
+    let problem = Scheduling.generateInstance(spec)
+    let data = try! Data(contentsOf: URL(fileURLWithPath: flag("plan", args)!))
+    let doc = try! JSONSerialization.jsonObject(with: data) as! [String: Any]
+    let list = doc["allocations"] as! [[String: Any]]
+    let plan = list.map { Scheduling.Allocation(order: $0["order"] as! Int, slot: $0["slot"] as! Int, units: $0["units"] as! Int, pinned: $0["pinned"] as? Bool ?? false) }
+    let v = Scheduling.verify(problem, plan: plan, start: problem.allocations)
+    print("verified: hard \(v.score.hard) unserved \(v.score.unserved) cost \(v.score.cost)")
+    for violation in v.violations.prefix(10) { print("  \(violation)") }
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+switch args.first {
+case "placement": placementBench()
+case "run": runInstance(args)
+case "multi": runMulti(args)
+case "verify": verifyPlan(args)
+default:
+    print("""
+    usage: solver-bench placement
+           solver-bench run [--shape tiny-orders|large-orders|overloaded|mixed] [--orders N] [--factories N] [--days N]
+                            [--seed S] [--time SECONDS] [--start-plan] [--bound-time SECONDS] [--export FILE.json]
+           solver-bench multi [--capabilities N] [--workers N] (+ run's instance flags)
+           solver-bench verify --plan PLAN.json (+ the instance flags used to export it)
+    """)
+}

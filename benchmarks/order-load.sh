@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# End-to-end order throughput: 200 factories × 30 days of pcb.fab capacity, then a concurrent
+# client (wrk, 2 threads) submitting small orders for DURATION seconds. Prints accepted
+# orders/s and latency percentiles, then checks the invariants in the database: no slot
+# overbooked, allocated equal to the sum of allocations, no order duplicated, and at least as
+# many orders stored as 201s were received.
+# Usage: benchmarks/order-load.sh [DURATION=30] [CONNECTIONS=16]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/postgres.sh
+duration=${1:-30}
+connections=${2:-16}
+weft_require_packages
+command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk" >&2; exit 1; }
+
+# A separate build folder, so a release build does not wait on (or block) debug builds.
+swift build -c release --scratch-path .build-release --product weft >/dev/null
+weft="$(swift build -c release --scratch-path .build-release --show-bin-path)/weft"
+work=$(mktemp -d "${TMPDIR:-/tmp}/weft-load.XXXXXX")
+chmod 755 "$work" # the postgres user must reach the cluster inside it
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; weft_pg_stop; rm -rf "$work"' EXIT
+weft_pg_start "$work/pg"
+export DATABASE_URL=$(weft_pg_create_db weft_load)
+"$weft" migrate >/dev/null
+
+psql -q "$DATABASE_URL" <<'SQL'
+INSERT INTO brokers (name) VALUES ('Load broker');
+INSERT INTO factories (name, region, lead_days, certifications)
+SELECT 'Factory ' || g, (ARRAY['CN-GD','CN-ZJ','VN-SG','IN-KA','MX-NL'])[1 + g % 5], g % 4,
+       CASE WHEN g % 3 = 0 THEN ARRAY['ISO9001'] ELSE '{}' END
+  FROM generate_series(1, 200) g;
+INSERT INTO factory_capabilities SELECT id, 'pcb.fab', 500 + (random() * 4500)::int FROM factories;
+INSERT INTO capacity_slots (factory_id, capability, day, units, unit_cost)
+SELECT f.id, 'pcb.fab', current_date + d, 200 + (random() * 800)::int, 50 + (random() * 100)::int
+  FROM factories f, generate_series(0, 29) d;
+ANALYZE;
+SQL
+broker=$(psql -qAt "$DATABASE_URL" -c "SELECT id FROM brokers LIMIT 1")
+export WEFT_KEY=$("$weft" keys create --role broker --broker "$broker" | tail -n 1)
+
+port=18080
+"$weft" serve --port $port --no-migrate --log-level warning --pool-size "${WEFT_DB_POOL_SIZE:-16}" &
+server=$!
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+
+echo "== $duration s, $connections connections, 200 factories x 30 days =="
+wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s benchmarks/orders/submit.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"
+
+created=$(sed -n 's/^created (201): //p' "$work/wrk.txt")
+psql -qAt "$DATABASE_URL" <<SQL
+SELECT 'orders stored: ' || count(*) || ' (201s seen by wrk: $created)' FROM orders;
+SELECT 'duplicated references: ' || count(*) FROM (SELECT reference FROM orders GROUP BY reference HAVING count(*) > 1) d;
+SELECT 'overbooked slots: ' || count(*) FROM capacity_slots WHERE allocated > units;
+SELECT 'slots whose allocated differs from their allocations: ' || count(*) FROM capacity_slots s
+ WHERE s.allocated <> coalesce((SELECT sum(units) FROM allocations a WHERE a.slot_id = s.id), 0);
+SELECT 'orders by status: ' || string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status ORDER BY status) s;
+SELECT 'capacity used: ' || round(100.0 * sum(allocated) / sum(units), 1) || '%' FROM capacity_slots;
+SQL

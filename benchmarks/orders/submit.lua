@@ -1,0 +1,45 @@
+-- wrk script: POST /v1/orders with varied small orders. Each request carries a unique
+-- reference (thread + counter) so duplicates would show up in the database afterwards.
+local threads = {}
+local counter = 0
+local thread_id = 0
+
+function setup(thread)
+    thread:set("id", #threads + 1)
+    table.insert(threads, thread)
+end
+
+function init(args)
+    thread_id = id
+    created, other = 0, 0
+    math.randomseed(os.time() + thread_id * 7919)
+end
+
+function request()
+    counter = counter + 1
+    local due = os.date("!%Y-%m-%d", os.time() + 86400 * math.random(5, 29))
+    local body = string.format(
+        '{"capability":"pcb.fab","quantity":%d,"due_date":"%s","max_factories":%d,"priority":%d,"reference":"t%d-%d"}',
+        math.random(5, 200), due, math.random(1, 4), math.random(1, 5), thread_id, counter)
+    return wrk.format("POST", "/v1/orders", {
+        ["Content-Type"] = "application/json",
+        ["Authorization"] = "Bearer " .. os.getenv("WEFT_KEY"),
+    }, body)
+end
+
+function response(status, headers, body)
+    if status == 201 then created = created + 1 else other = other + 1 end
+end
+
+function done(summary, latency, requests)
+    local c, o = 0, 0
+    for _, t in ipairs(threads) do
+        c = c + t:get("created")
+        o = o + t:get("other")
+    end
+    io.write(string.format("created (201): %d\nother statuses: %d\n", c, o))
+    io.write(string.format("accepted orders/s: %.1f\n", c / (summary.duration / 1e6)))
+    for _, p in ipairs({50, 90, 99}) do
+        io.write(string.format("latency p%d: %.2f ms\n", p, latency:percentile(p) / 1000))
+    end
+end
