@@ -46,8 +46,22 @@ extension OrderRoutes {
                 status: served >= input.quantity ? "scheduled" : served > 0 ? "partial" : "unscheduled",
                 allocatedUnits: served, unscheduledReason: shortfall.map { ShortfallDTO($0).message },
                 createdAt: Date(), updatedAt: Date(), cancelledAt: nil))
-            try OrderRecords.insertAllocations(on: connection, orderID: id, plan.allocations)
-            let body = Array(try JSON.encoder.encode(try Self.dto(on: connection, order, shortfall: shortfall)))
+            let written = try OrderRecords.insertAllocations(on: connection, orderID: id, plan.allocations)
+            // The answer is built from what was just written rather than read back: these slots
+            // stay locked until COMMIT, so every statement saved here shortens the wait of the
+            // requests queued behind this one.
+            let allocations = plan.allocations.indices.map { index in
+                let new = plan.allocations[index]
+                let row = written[new.slotID]!
+                return OrderRecords.Allocation(id: row.id, orderID: id, slotID: new.slotID, factoryID: plan.factoryIDs[index],
+                                               capability: input.capability.code, day: plan.days[index], units: new.units,
+                                               unitCost: new.unitCost, status: "planned", runID: nil, createdAt: row.createdAt, confirmedAt: nil)
+            }.sorted { ($0.day, $0.factoryID.uuidString, $0.id) < ($1.day, $1.factoryID.uuidString, $1.id) }
+            let setupCosts = Dictionary(plan.placement.allocations.map { allocation -> (UUID, Int64) in
+                let factory = plan.candidates.slots[allocation.slot].factory
+                return (plan.candidates.factoryIDs[factory], plan.candidates.factories[factory].setupCost)
+            }, uniquingKeysWith: { first, _ in first })
+            let body = Array(try JSON.encoder.encode(OrderDTO(order, allocations: allocations, setupCosts: setupCosts, shortfall: shortfall)))
             if let key {
                 try IdempotencyRecords.insert(on: connection, tenant: tenant, key: key, requestHash: requestHash,
                                               status: 201, body: body, orderID: id)

@@ -52,6 +52,13 @@ public enum OrderRecords {
         public var runID: UUID?
         public var createdAt: Date
         public var confirmedAt: Date?
+
+        public init(id: Int64, orderID: UUID, slotID: Int64, factoryID: UUID, capability: String, day: Day, units: Int,
+                    unitCost: Int64, status: String, runID: UUID?, createdAt: Date, confirmedAt: Date?) {
+            self.id = id; self.orderID = orderID; self.slotID = slotID; self.factoryID = factoryID
+            self.capability = capability; self.day = day; self.units = units; self.unitCost = unitCost
+            self.status = status; self.runID = runID; self.createdAt = createdAt; self.confirmedAt = confirmedAt
+        }
     }
 
     /// New units of an order in a slot, with the slot's unit cost frozen.
@@ -108,14 +115,22 @@ public enum OrderRecords {
     }
 
     /// Inserts allocations in one statement; the triggers add their units to the slots, and
-    /// the slots' CHECK refuses the whole statement if any slot would be overbooked.
-    public static func insertAllocations(on connection: PostgresConnection, orderID: UUID, _ allocations: [NewAllocation], runID: UUID? = nil) throws {
-        guard !allocations.isEmpty else { return }
-        try connection.query("""
+    /// the slots' CHECK refuses the whole statement if any slot would be overbooked. Returns
+    /// the id and creation time of each row written, by slot.
+    @discardableResult
+    public static func insertAllocations(on connection: PostgresConnection, orderID: UUID, _ allocations: [NewAllocation],
+                                         runID: UUID? = nil) throws -> [Int64: (id: Int64, createdAt: Date)] {
+        guard !allocations.isEmpty else { return [:] }
+        var written: [Int64: (id: Int64, createdAt: Date)] = [:]
+        for row in try connection.query("""
             INSERT INTO allocations (order_id, slot_id, units, unit_cost, run_id)
             SELECT $1, slot_id, units, unit_cost, $5 FROM unnest($2::int8[], $3::int8[], $4::int8[]) AS t(slot_id, units, unit_cost)
             ON CONFLICT (order_id, slot_id) DO UPDATE SET units = allocations.units + excluded.units
-            """, orderID, allocations.map(\.slotID), allocations.map { Int64($0.units) }, allocations.map(\.unitCost), runID)
+            RETURNING slot_id, id, created_at
+            """, orderID, allocations.map(\.slotID), allocations.map { Int64($0.units) }, allocations.map(\.unitCost), runID) {
+            written[try row.decode(Int64.self, 0)] = (try row.decode(Int64.self, 1), try row.decode(Date.self, 2))
+        }
+        return written
     }
 
     /// One order, optionally locked for update.
