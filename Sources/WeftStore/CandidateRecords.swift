@@ -60,7 +60,9 @@ public enum CandidateRecords {
             SELECT slot_id, factory_id, day, free, unit_cost, lead_days, region, certifications, active, setup_cost, units FROM (
                 SELECT s.id AS slot_id, f.id AS factory_id, s.day, (s.units - s.allocated) AS free, s.unit_cost, f.lead_days,
                        f.region, f.certifications, f.active, fc.setup_cost, s.units,
-                       sum(s.units - s.allocated) OVER (PARTITION BY f.id ORDER BY s.unit_cost, s.day, s.id) AS running
+                       -- int4 sums are bigint (numeric for int8 sums is several times slower); units fit in int4.
+                       sum((s.units - s.allocated)::int4) OVER (PARTITION BY s.factory_id ORDER BY s.unit_cost, s.day, s.id
+                                                              ROWS UNBOUNDED PRECEDING) AS running
                   FROM capacity_slots s
                   JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
                   JOIN factories f ON f.id = s.factory_id

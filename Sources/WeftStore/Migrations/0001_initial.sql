@@ -137,39 +137,33 @@ CREATE INDEX allocations_slot ON allocations (slot_id);
 -- Keep capacity_slots.allocated equal to the sum of allocation units. Statement-level
 -- triggers see every changed row at once; slots are locked in id order first so that
 -- concurrent writers queue in one order instead of deadlocking.
-CREATE FUNCTION weft_apply_allocation_delta(deltas jsonb) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM 1 FROM capacity_slots
-     WHERE id IN (SELECT (d->>'slot_id')::bigint FROM jsonb_array_elements(deltas) d)
-     ORDER BY id FOR UPDATE;
-    UPDATE capacity_slots s
-       SET allocated = s.allocated + d.delta
-      FROM (SELECT (e->>'slot_id')::bigint AS slot_id, sum((e->>'delta')::bigint) AS delta
-              FROM jsonb_array_elements(deltas) e GROUP BY 1) d
-     WHERE s.id = d.slot_id AND d.delta <> 0;
-END $$;
-
 CREATE FUNCTION weft_allocations_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM weft_apply_allocation_delta(
-        (SELECT coalesce(jsonb_agg(jsonb_build_object('slot_id', slot_id, 'delta', units)), '[]') FROM new_rows));
+    PERFORM 1 FROM capacity_slots WHERE id IN (SELECT slot_id FROM new_rows) ORDER BY id FOR UPDATE;
+    UPDATE capacity_slots s SET allocated = s.allocated + d.delta
+      FROM (SELECT slot_id, sum(units) AS delta FROM new_rows GROUP BY slot_id) d
+     WHERE s.id = d.slot_id;
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION weft_allocations_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM weft_apply_allocation_delta(
-        (SELECT coalesce(jsonb_agg(jsonb_build_object('slot_id', slot_id, 'delta', -units)), '[]') FROM old_rows));
+    PERFORM 1 FROM capacity_slots WHERE id IN (SELECT slot_id FROM old_rows) ORDER BY id FOR UPDATE;
+    UPDATE capacity_slots s SET allocated = s.allocated - d.delta
+      FROM (SELECT slot_id, sum(units) AS delta FROM old_rows GROUP BY slot_id) d
+     WHERE s.id = d.slot_id;
     RETURN NULL;
 END $$;
 
 CREATE FUNCTION weft_allocations_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM weft_apply_allocation_delta(
-        (SELECT coalesce(jsonb_agg(x), '[]') FROM (
-            SELECT jsonb_build_object('slot_id', slot_id, 'delta', units) AS x FROM new_rows
-            UNION ALL
-            SELECT jsonb_build_object('slot_id', slot_id, 'delta', -units) FROM old_rows) changes));
+    PERFORM 1 FROM capacity_slots
+     WHERE id IN (SELECT slot_id FROM new_rows UNION SELECT slot_id FROM old_rows) ORDER BY id FOR UPDATE;
+    UPDATE capacity_slots s SET allocated = s.allocated + d.delta
+      FROM (SELECT slot_id, sum(units) AS delta
+              FROM (SELECT slot_id, units FROM new_rows UNION ALL SELECT slot_id, -units FROM old_rows) changes
+             GROUP BY slot_id) d
+     WHERE s.id = d.slot_id AND d.delta <> 0;
     RETURN NULL;
 END $$;
 
