@@ -7,6 +7,16 @@ import Foundation
 public final class PostgresConnection: @unchecked Sendable {
     // Not thread-safe by itself; the pool hands a connection to one caller at a time.
     private let handle: OpaquePointer
+    /// Statements prepared on this connection, by SQL text and parameter types: the server
+    /// parses and plans each once per connection instead of on every call (planning the
+    /// placement query cost more than running it).
+    private var prepared: [PreparedKey: String] = [:]
+    private static let maxPrepared = 512
+
+    private struct PreparedKey: Hashable {
+        var sql: String
+        var types: [UInt32]
+    }
 
     private init(handle: OpaquePointer) { self.handle = handle }
 
@@ -64,8 +74,20 @@ public final class PostgresConnection: @unchecked Sendable {
         let types = binds.map { type(of: $0).postgresType }
         let texts: [UnsafeMutablePointer<CChar>?] = binds.map { bind in bind.postgresText.map { strdup($0) } ?? nil }
         defer { texts.forEach { free($0) } }
-        let raw = types.withUnsafeBufferPointer { typeBuffer in
-            texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
+        let key = PreparedKey(sql: sql, types: types)
+        var name = prepared[key]
+        if name == nil, prepared.count < Self.maxPrepared {
+            let candidate = "weft_\(prepared.count + 1)"
+            let result = types.withUnsafeBufferPointer { PQprepare(handle, candidate, sql, Int32(types.count), $0.baseAddress) }
+            _ = try check(result)
+            prepared[key] = candidate
+            name = candidate
+        }
+        let raw = texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
+            if let name {
+                return PQexecPrepared(handle, name, Int32(binds.count), valueBuffer.baseAddress, nil, nil, 0)
+            }
+            return types.withUnsafeBufferPointer { typeBuffer in
                 PQexecParams(handle, sql, Int32(binds.count), typeBuffer.baseAddress, valueBuffer.baseAddress, nil, nil, 0)
             }
         }
