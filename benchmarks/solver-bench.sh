@@ -5,6 +5,6 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 pkg="$here/SolverBench"
-ln -sfn "$root/Sources/WeftCore" "$pkg/Sources/WeftCore"
+ln -sfn ../../../Sources/WeftCore "$pkg/Sources/WeftCore"   # relative: works in any clone
 swift build -c release --package-path "$pkg" --scratch-path "$root/.build-bench" >&2
 exec "$root/.build-bench/release/solver-bench" "$@"

@@ -60,6 +60,17 @@ struct BoundNetwork {
     /// K: per-unit charges are in 1/K minor units.
     let scale: Int64
     let source = 0, sink = 1
+    /// (order, factory) pairs whose window was widened to keep the network small.
+    let relaxedPairs: Int
+    /// Above this many per-slot arcs, non-prefix windows are widened (see `init`).
+    static let directArcLimit = 200_000
+
+    /// The last position in a chain (slots by day) on or before `day`, or nil.
+    static func lastPosition(_ chain: [Int], slots: [Scheduling.Slot], day: Day) -> Int? {
+        var lo = 0, hi = chain.count
+        while lo < hi { let mid = (lo + hi) / 2; if slots[chain[mid]].day <= day { lo = mid + 1 } else { hi = mid } }
+        return lo == 0 ? nil : lo - 1
+    }
 
     init?(_ index: ProblemIndex) {
         self.index = index
@@ -103,34 +114,61 @@ struct BoundNetwork {
         for c in priorities.indices { classArcs.append(graph.addArc(source, classBase + c, capacity: 0)) }
         var orderArcs = [Int](repeating: -1, count: orders.count)
         var usable: [Int] = []
+        // The slots of candidate factory f that order o may use, their room and whether they are
+        // exactly a chain prefix (then one arc suffices).
+        func describe(_ o: Int, _ f: Int) -> (room: Int, latest: Int, prefix: Bool) {
+            let cands = index.candidates[o]
+            usable.removeAll(keepingCapacity: true)
+            var room = 0, latest = -1, allChained = true
+            for s in cands.segStart[f]..<cands.segStart[f + 1] where index.capacity[cands.segSlot[s]] > 0 {
+                let slot = cands.segSlot[s]
+                usable.append(slot)
+                room += index.capacity[slot]
+                latest = max(latest, chainPosition[slot])
+                if chainPosition[slot] < 0 { allChained = false }
+            }
+            return (room, latest, allChained && latest >= 0 && usable.count == latest + 1)
+        }
+        // Orders whose slots are not a prefix (a later release date, a price cap that excludes
+        // some) need one arc per slot. When there are very many of those, they enter the chain at
+        // their last day instead, i.e. they may also use the earlier or dearer slots of the
+        // window: a further relaxation (a superset of plans), so still a valid bound, slightly
+        // weaker, and much smaller. `relaxedPairs` counts the (order, factory) pairs treated so.
+        var directArcs = 0
+        for o in orders.indices where remaining[o] > 0 {
+            for f in 0..<index.candidates[o].count {
+                let d = describe(o, f)
+                if d.room > 0 && !d.prefix { directArcs += usable.count }
+            }
+        }
+        let relaxWindows = directArcs > BoundNetwork.directArcLimit
+        var relaxedPairs = 0
         for o in orders.indices where remaining[o] > 0 {
             let c = priorities.firstIndex(of: orders[o].priority)!
             classDemand[c] += remaining[o]
             orderArcs[o] = graph.addArc(classBase + c, orderBase + o, capacity: remaining[o])
             let cands = index.candidates[o]
             for f in 0..<cands.count {
-                usable.removeAll(keepingCapacity: true)
-                var room = 0, latest = -1
-                for s in cands.segStart[f]..<cands.segStart[f + 1] where index.capacity[cands.segSlot[s]] > 0 {
-                    let slot = cands.segSlot[s]
-                    usable.append(slot)
-                    room += index.capacity[slot]
-                    latest = max(latest, chainPosition[slot])
-                }
-                let u = min(room, remaining[o])
+                let d = describe(o, f)
+                let u = min(d.room, remaining[o])
                 if u == 0 { continue }
                 // Setup already paid by pinned units costs nothing more; otherwise
                 // ⌊K · setup / u(o,f)⌋ per unit (rounded down: the bound stays valid).
                 let charge = cands.existing[f] > 0 ? 0 : (cands.setup[f] * k) / Int64(u)
                 let factory = cands.factory[f]
-                if latest >= 0 && usable.count == latest + 1 && usable.allSatisfy({ chainPosition[$0] >= 0 }) {
-                    // Exactly the chain prefix up to `latest`: one arc.
-                    graph.addArc(orderBase + o, chainBase + chain[factory][latest], capacity: remaining[o], cost: charge)
+                if d.prefix {
+                    graph.addArc(orderBase + o, chainBase + chain[factory][d.latest], capacity: remaining[o], cost: charge)
+                } else if relaxWindows, let entry = BoundNetwork.lastPosition(chain[factory], slots: slots,
+                                                                                  day: Day(ordinal: orders[o].dueDate.ordinal - Int32(clamping: problem.factories[factory].leadDays))),
+                          entry >= d.latest {
+                    graph.addArc(orderBase + o, chainBase + chain[factory][entry], capacity: remaining[o], cost: charge)
+                    relaxedPairs += 1
                 } else {
                     for slot in usable { graph.addArc(orderBase + o, exitBase + slot, capacity: remaining[o], cost: charge) }
                 }
             }
         }
+        self.relaxedPairs = relaxedPairs
         let unbounded = Int(Int32.max)
         for f in chain.indices {
             for (i, s) in chain[f].enumerated() {
@@ -168,7 +206,7 @@ struct BoundNetwork {
         let arcs = g.forwardArcs()
         let simplex = NetworkSimplex(nodes: g.nodeCount, source: arcs.source, target: arcs.target,
                                      capacity: arcs.capacity, cost: arcs.cost, supply: supply)
-        guard simplex.run(shouldStop: shouldStop) else { return nil }
+        guard simplex.run(shouldStop: shouldStop), !simplex.hasArtificialFlow else { return nil }
         let flow = simplex.flow
 
         let orders = index.problem.orders

@@ -18,20 +18,16 @@ struct CandidateSet: Sendable {
 
     var count: Int { factory.count }
 
-    /// A copy with every unit cost and setup cost multiplied by a random factor in
-    /// [1 − amount, 1 + amount], segments re-sorted: placing with it yields a plan that is
-    /// near-best for the order but not always the same one (noise for the search).
+    /// A copy with each factory's unit costs and setup cost multiplied by random factors in
+    /// [1 − amount, 1 + amount] (one per factory and kind, so each factory's segments stay in
+    /// order and nothing needs re-sorting): placing with it yields a plan that is near-best for
+    /// the order but not always the same one (noise for the search).
     func perturbed(_ rng: inout Scheduling.SeededRandom, amount: Double) -> CandidateSet {
         var copy = self
         for f in 0..<count {
-            copy.setup[f] = Int64((Double(setup[f]) * (1 + amount * (2 * rng.unit() - 1))).rounded())
-            let range = segStart[f]..<segStart[f + 1]
-            var items = range.map { (slot: segSlot[$0], price: Int64((Double(segPrice[$0]) * (1 + amount * (2 * rng.unit() - 1))).rounded())) }
-            items.sort { $0.price != $1.price ? $0.price < $1.price : $0.slot > $1.slot }
-            for (i, item) in items.enumerated() {
-                copy.segSlot[range.lowerBound + i] = item.slot
-                copy.segPrice[range.lowerBound + i] = max(0, item.price)
-            }
+            copy.setup[f] = max(0, Int64((Double(setup[f]) * (1 + amount * (2 * rng.unit() - 1))).rounded()))
+            let factor = 1 + amount * (2 * rng.unit() - 1)
+            for i in segStart[f]..<segStart[f + 1] { copy.segPrice[i] = max(0, Int64((Double(segPrice[i]) * factor).rounded())) }
         }
         return copy
     }
@@ -62,4 +58,16 @@ public enum ShortfallCause: String, Sendable, Hashable, Codable {
     /// More could be served if factories with fewer than `min_lot` free units could be used
     /// (or if lots could be smaller than `min_lot`).
     case minimumLot = "minimum_lot"
+}
+
+/// Sets `array` to `count` zeros, reusing its storage (the engine runs thousands of times a
+/// second; fresh arrays each time would mostly measure malloc).
+@inline(__always)
+func reset<T: Numeric>(_ array: inout [T], count: Int) {
+    if array.count == count {
+        for i in 0..<count { array[i] = 0 }
+    } else {
+        array.removeAll(keepingCapacity: true)
+        array.append(contentsOf: repeatElement(0, count: count))
+    }
 }

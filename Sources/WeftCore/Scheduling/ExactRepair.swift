@@ -46,7 +46,9 @@ extension SolverState {
                         let total = units[f] + cands.existing[f]
                         if total == 0 { continue }
                         used += 1
-                        if units[f] > 0 && total < order.minLot { return }
+                        // A lot must be complete where new units go, and where pinned units
+                        // started one that the plan must keep.
+                        if (units[f] > 0 || index.lotToKeep[o][f]) && total < order.minLot { return }
                         if units[f] > 0 && cands.existing[f] == 0 { cost += cands.setup[f] }
                     }
                     if used > max(order.maxFactories, cands.existing.filter { $0 > 0 }.count) { return }

@@ -76,7 +76,10 @@ struct FlowGraph {
             if level[t] < 0 { return added }
             for v in 0..<nodeCount { current[v] = adjStart[v] }
             // Blocking flow by iterative DFS with current-arc pointers.
+            var paths = 0
             while true {
+                paths += 1
+                if paths & 255 == 0 && shouldStop() { return nil }
                 pathArcs.removeAll(keepingCapacity: true)
                 var u = s
                 var found = false

@@ -41,6 +41,10 @@ extension SolverState {
     /// The naive fill of each order in turn (see ``Scheduling/naiveGreedy(_:)``).
     mutating func naiveFill(orders: [Int]) {
         let slots = index.problem.slots
+        var byPrice = Array(slots.indices)
+        byPrice.sort { (slots[$0].unitCost, slots[$0].day, $0) < (slots[$1].unitCost, slots[$1].day, $1) }
+        var rank = [Int32](repeating: 0, count: slots.count)
+        for (r, s) in byPrice.enumerated() { rank[s] = Int32(r) }
         for o in orders where missing(o) > 0 {
             let order = index.problem.orders[o]
             let cands = index.candidates[o]
@@ -48,20 +52,52 @@ extension SolverState {
             for f in 0..<cands.count where cands.existing[f] > 0 { units[cands.factory[f], default: 0] += cands.existing[f] }
             for a in alloc[o] { units[slots[a.slot].factory, default: 0] += a.units }
             let before = Set(units.keys)
-            var segments: [Int] = Array(0..<cands.segSlot.count)
-            segments.sort { (cands.segPrice[$0], slots[cands.segSlot[$0]].day, $0) < (cands.segPrice[$1], slots[cands.segSlot[$1]].day, $1) }
+            // Cheapest first, by merging the factories' segment lists (each already sorted by
+            // cost) through a heap keyed by the slots' global (cost, day, index) rank: only the
+            // segments actually taken are visited.
+            var heap: [(rank: Int32, factory: Int32, seg: Int32)] = []
+            func push(_ item: (rank: Int32, factory: Int32, seg: Int32)) {
+                heap.append(item)
+                var i = heap.count - 1
+                while i > 0 { let p = (i - 1) / 2; if heap[p].rank <= heap[i].rank { break }; heap.swapAt(i, p); i = p }
+            }
+            func pop() -> (rank: Int32, factory: Int32, seg: Int32) {
+                let top = heap[0]
+                let last = heap.removeLast()
+                if !heap.isEmpty {
+                    heap[0] = last
+                    var i = 0
+                    while true {
+                        let l = 2 * i + 1, r = l + 1
+                        var m = i
+                        if l < heap.count && heap[l].rank < heap[m].rank { m = l }
+                        if r < heap.count && heap[r].rank < heap[m].rank { m = r }
+                        if m == i { break }
+                        heap.swapAt(i, m); i = m
+                    }
+                }
+                return top
+            }
+            // Within a factory equal costs are ordered later-day first; the heap's rank restores
+            // the baseline's earliest-first order only across factories, which is all it needs.
+            for f in 0..<cands.count where cands.segStart[f] < cands.segStart[f + 1] {
+                let seg = cands.segStart[f]
+                push((rank[cands.segSlot[seg]], Int32(f), Int32(seg)))
+            }
             var remaining = missing(o)
             var added: [Scheduling.SlotUnits] = []
-            for seg in segments where remaining > 0 {
-                let s = cands.segSlot[seg]
-                let f = slots[s].factory
-                let already = added.first(where: { $0.slot == s })?.units ?? 0
-                let avail = free[s] - already
+            while remaining > 0 && !heap.isEmpty {
+                let item = pop()
+                let seg = Int(item.seg), f = Int(item.factory)
+                if seg + 1 < cands.segStart[f + 1] { push((rank[cands.segSlot[seg + 1]], item.factory, Int32(seg + 1))) }
+                let s = cands.segSlot[seg]          // each slot appears once among the segments
+                let factory = slots[s].factory
+                let avail = free[s]
                 if avail <= 0 { continue }
-                if units[f] == nil && units.count >= order.maxFactories { continue }
+                if units[factory] == nil && units.count >= order.maxFactories { continue }
                 let t = min(avail, remaining)
                 added.append(Scheduling.SlotUnits(slot: s, units: t))
-                units[f, default: 0] += t
+                units[factory, default: 0] += t
                 remaining -= t
             }
             // Give back factories opened here that stay below the minimum lot.

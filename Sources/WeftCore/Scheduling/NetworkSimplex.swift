@@ -105,8 +105,8 @@ final class NetworkSimplex {
     /// Flow on each real arc (in input order).
     var flow: [Int] { (0..<arcCount).map { flowStorage[$0] } }
 
-    /// Runs to optimality. Returns false if the problem is infeasible (artificial flow remains),
-    /// unbounded, or `shouldStop` interrupts.
+    /// Runs to optimality. Returns false if the problem is unbounded or `shouldStop`
+    /// interrupts; check `hasArtificialFlow` for feasibility.
     func run(shouldStop: () -> Bool) -> Bool {
         var pivots = 0
         while findEnteringArc() {
@@ -121,9 +121,17 @@ final class NetworkSimplex {
                 updatePotential()
             }
         }
-        for e in arcCount..<(arcCount + nodeCount) where flowStorage[e] != 0 { return false }
         return true
     }
+
+    /// Whether artificial arcs still carry flow (the supplies cannot be met with the real arcs).
+    var hasArtificialFlow: Bool {
+        for e in arcCount..<(arcCount + nodeCount) where flowStorage[e] != 0 { return true }
+        return false
+    }
+
+    /// The node potential (dual value) of the final tree: reduced cost = cost + π(source) − π(target).
+    func potential(_ v: Int) -> Int64 { pi[v] }
 
     @inline(__always)
     private func reducedCost(_ e: Int) -> Int64 {

@@ -188,6 +188,13 @@ extension Scheduling {
         public var freeUnits: Int
     }
 
+    /// The first reason order `order` does not use factory `factory` (nil if it does); the entry
+    /// of ``Scheduling/explain(order:asOf:factories:slots:free:allocations:)`` for that factory.
+    public static func firstExclusionReason(order: Order, factory: Int, asOf: Day, factories: [Factory], slots: [Slot],
+                                            free: [Int], allocations: [SlotUnits]) -> ExclusionReason? {
+        explain(order: order, asOf: asOf, factories: factories, slots: slots, free: free, allocations: allocations)[factory].reason
+    }
+
     /// "Explain": every factory with, if the order does not use it, the first reason why —
     /// capability, inactive, region, certification, price, deadline, capacity full, split limit,
     /// minimum lot, cost, checked in that order.

@@ -17,8 +17,8 @@ extension PlacementEngine {
     mutating func prepareLagrange(_ cands: CandidateSet) -> Bool {
         guard let root = rootFill(cands, lagrangian: false), root.y > Double(maxNew) + 1e-9 else { return false }
         let n = cands.count
-        lagrange.rho = [Double](repeating: 0, count: n)
-        lagrange.kStar = [Int](repeating: 0, count: n)
+        reset(&lagrange.rho, count: n)
+        reset(&lagrange.kStar, count: n)
         func evaluate(_ mu: Int64) -> (lb: Double, y: Double)? {
             lagrange.mu = mu
             for f in usable {

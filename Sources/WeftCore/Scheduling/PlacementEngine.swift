@@ -93,14 +93,14 @@ struct PlacementEngine {
         let segCount = cands.segSlot.count
         segFree.removeAll(keepingCapacity: true)
         for i in 0..<segCount { segFree.append(max(0, free[cands.segSlot[i]])) }
-        take = [Int](repeating: 0, count: segCount)
+        reset(&take, count: segCount)
         usedNew.removeAll(keepingCapacity: true)
         served = 0; cost = 0; exact = true; lowerBound = 0; exploredNodes = 0; cause = nil
         q = max(0, quantity)
         self.minLot = max(1, minLot)
         self.nodeLimit = nodeLimit
-        avail = [Int](repeating: 0, count: n)
-        lo = [Int](repeating: 0, count: n)
+        reset(&avail, count: n)
+        reset(&lo, count: n)
         for f in 0..<n {
             var a = 0
             for s in cands.segStart[f]..<cands.segStart[f + 1] { a += segFree[s] }
@@ -149,12 +149,12 @@ struct PlacementEngine {
         if target == 0 { return }
 
         // Lot costs and cursors after the lot, for every factory that may be used.
-        loCost = [Int64](repeating: 0, count: n)
-        loSeg = [Int](repeating: 0, count: n)
-        loOff = [Int](repeating: 0, count: n)
-        limit = [Int](repeating: 0, count: n)
-        plain.rho = [Double](repeating: 0, count: n)
-        plain.kStar = [Int](repeating: 0, count: n)
+        reset(&loCost, count: n)
+        reset(&loSeg, count: n)
+        reset(&loOff, count: n)
+        reset(&limit, count: n)
+        reset(&plain.rho, count: n)
+        reset(&plain.kStar, count: n)
         plain.mu = 0
         useLagrange = false
         let mStar = min(maxNew, usableAvail.count, max(0, q - forcedLow) / self.minLot)

@@ -23,6 +23,10 @@ struct ProblemIndex: Sendable {
     var pinnedCost: Int64
     /// Per slot: its factory.
     var slotFactory: [Int]
+    /// Per order, per candidate factory: whether the order has pinned units there below its
+    /// minimum lot, completed to the lot by unpinned units in the starting plan. A plan must
+    /// keep such a lot complete (the pinned units cannot leave, so the factory stays used).
+    var lotToKeep: [[Bool]]
 
     init(_ problem: Scheduling.Problem) {
         self.problem = problem
@@ -57,16 +61,41 @@ struct ProblemIndex: Sendable {
         for (i, s) in slots.enumerated() { byFactory[s.factory].append(i) }
         for f in byFactory.indices { byFactory[f].sort { (slots[$0].day, $0) < (slots[$1].day, $1) } }
 
+        // The slot-independent rules as bit masks (regions and certifications numbered), so the
+        // orders × factories check is a few integer operations; the plain check is used when
+        // there are more than 64 codes of a kind.
+        var regionCode: [String: Int] = [:], certCode: [String: Int] = [:]
+        for f in factories {
+            if regionCode[f.region] == nil { regionCode[f.region] = regionCode.count }
+            for c in f.certifications.sorted() where certCode[c] == nil { certCode[c] = certCode.count }
+        }
+        let masks = regionCode.count <= 64 && certCode.count <= 64
+        let factoryRegion = factories.map { UInt64(1) << UInt64(regionCode[$0.region] ?? 0) }
+        let factoryCerts = factories.map { f in f.certifications.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64(certCode[$1] ?? 0)) } }
+
         candidates = []
         candidates.reserveCapacity(orders.count)
         for (o, order) in orders.enumerated() {
             var set = CandidateSet()
             let first = max(order.releaseDate, problem.asOf)
+            var allowedRegions = UInt64.max, requiredCerts: UInt64 = 0, impossible = false
+            if masks {
+                if !order.regions.isEmpty {
+                    allowedRegions = order.regions.reduce(UInt64(0)) { $0 | (regionCode[$1].map { UInt64(1) << UInt64($0) } ?? 0) }
+                }
+                for c in order.certifications {
+                    if let code = certCode[c] { requiredCerts |= UInt64(1) << UInt64(code) } else { impossible = true }
+                }
+            }
             for f in factories.indices {
                 let factory = factories[f]
                 let pinnedHere = pinnedPairs[o].first(where: { $0.factory == f })?.units ?? 0
                 var items: [(slot: Int, price: Int64, day: Day)] = []
-                if Scheduling.factoryExclusion(order: order, factory: factory) == nil {
+                let allowed = masks
+                    ? factory.offersCapability && factory.active && !impossible
+                        && factoryRegion[f] & allowedRegions != 0 && factoryCerts[f] & requiredCerts == requiredCerts
+                    : Scheduling.factoryExclusion(order: order, factory: factory) == nil
+                if allowed {
                     let last = Day(ordinal: order.dueDate.ordinal - Int32(clamping: factory.leadDays))
                     let list = byFactory[f]
                     // First slot on or after `first`.
@@ -89,6 +118,17 @@ struct ProblemIndex: Sendable {
         startMovable = [[Scheduling.SlotUnits]](repeating: [], count: orders.count)
         for a in Scheduling.canonical(valid.filter { !$0.pinned }) where problem.isEligible(order: a.order, slot: a.slot) {
             startMovable[a.order].append(Scheduling.SlotUnits(slot: a.slot, units: a.units))
+        }
+        lotToKeep = []
+        for o in orders.indices {
+            let c = candidates[o]
+            var keep = [Bool](repeating: false, count: c.count)
+            for i in 0..<c.count where c.existing[i] > 0 && c.existing[i] < orders[o].minLot {
+                let f = c.factory[i]
+                let movable = startMovable[o].reduce(0) { $0 + (slots[$1.slot].factory == f ? $1.units : 0) }
+                keep[i] = c.existing[i] + movable >= orders[o].minLot
+            }
+            lotToKeep.append(keep)
         }
     }
 }

@@ -1,9 +1,10 @@
 /// Construction and large neighbourhood search (ruin and recreate) over a ``SolverState``.
 ///
-/// **Construction.** Two candidates, the better kept: (1) the starting plan with every order
-/// re-placed in turn by the exact single-order placer (each step can only improve that order and
-/// leaves the others alone, so the score never gets worse); (2) a fresh plan placing every order
-/// by priority and tightness, kept only if it honours every stability floor.
+/// **Construction.** Up to three candidates, the best kept: the naive greedy filling the starting
+/// plan, then every order re-placed in turn by the exact single-order placer (each step can only
+/// improve that order and leaves the others alone, so the score never gets worse); the starting
+/// plan re-placed the same way; a fresh plan placing every order by priority and tightness, kept
+/// only if it honours every stability floor. The last two are skipped when time is short.
 ///
 /// **Improvement.** Repeatedly remove the movable units of a few related orders (same factory,
 /// competitors for a short order's slots, the costliest relative to their ideal, or random) and
@@ -23,8 +24,8 @@ struct Search {
     private(set) var bestAlloc: [[Scheduling.SlotUnits]]
     private(set) var bestScore: Scheduling.Score
     /// Each order alone in all the capacity, placed exactly: Σ priority × missing units and
-    /// Σ cost lower bounds. No plan scores below it (see `construct`).
-    private(set) var soloBound = Scheduling.Bound(unserved: 0, cost: 0)
+    /// Σ cost lower bounds. No plan scores below it (see `construct`); nil if cut short.
+    private(set) var soloBound: Scheduling.Bound? = nil
     private(set) var iterations = 0
     private(set) var accepted = 0
     private(set) var improvements = 0
@@ -47,15 +48,36 @@ struct Search {
 
     // MARK: construction
 
-    /// Builds the starting point of the search (see the type's documentation).
-    mutating func construct() {
+    /// Builds the starting point of the search (see the type's documentation). `shouldStop`
+    /// cuts the optional parts short when time runs out; a valid start is always produced.
+    mutating func construct(shouldStop: () -> Bool = { false }) {
+        // (1) The naive greedy from the starting plan (it only adds units, so floors hold),
+        // polished by re-placing each order exactly: the search never starts below the baseline
+        // it is compared with. Always built; the polish stops when time runs out.
+        var best = SolverState(index: state.index)
+        best.nodeLimit = state.nodeLimit
+        best.focus = state.focus
+        best.loadStart()
+        best.naiveFill(orders: best.greedyOrder())
+        // Short orders first: they gain the most from an exact placement.
+        let polishOrder = best.greedyOrder().enumerated().sorted { a, b in
+            let sa = best.missing(a.element) > 0, sb = best.missing(b.element) > 0
+            return sa != sb ? sa : a.offset < b.offset
+        }.map(\.element)
+        for (i, o) in polishOrder.enumerated() {
+            if i & 31 == 31 && shouldStop() { break }
+            Search.replaceIfBetter(&best, o)
+        }
+
         // The yardstick for the "worst cost" neighbourhood: each order alone in empty capacity.
         // The same placements give a lower bound: in any valid plan each order uses a subset of
         // this capacity, so it serves at most its solo maximum; if every order does, each pays
         // at least its solo least cost (or the placement's proven lower bound on it).
         var ideal = [Double](repeating: 0, count: orderCount)
         var soloUnserved: Int64 = 0, soloCost = state.index.pinnedCost
+        var complete = true
         for o in 0..<orderCount {
+            if o & 63 == 63 && shouldStop() { complete = false; break }
             state.place(o)
             let units = state.served[o] - state.index.pinnedByOrder[o]
             ideal[o] = units > 0 ? Double(state.orderCost[o]) / Double(units) : 0
@@ -65,28 +87,37 @@ struct Search {
             state.remove(o)
         }
         idealCost = ideal
-        soloBound = Scheduling.Bound(unserved: soloUnserved, cost: soloCost)
+        // Valid only if every placement saw all of its order's factories (see `focus`).
+        let exact = state.focus == 0 || state.index.candidates.allSatisfy { $0.count <= state.focus }
+        soloBound = complete && exact ? Scheduling.Bound(unserved: soloUnserved, cost: soloCost) : nil
 
-        // (1) The starting plan, each order re-placed in greedy order, never for the worse.
-        var fromStart = state
-        fromStart.loadStart()
-        for o in fromStart.greedyOrder() { Search.replaceIfBetter(&fromStart, o) }
+        // (2) The starting plan, each order re-placed in greedy order, never for the worse.
+        if !shouldStop() {
+            var fromStart = SolverState(index: state.index)
+            fromStart.nodeLimit = state.nodeLimit
+            fromStart.focus = state.focus
+            fromStart.loadStart()
+            var finished = true
+            for (i, o) in fromStart.greedyOrder().enumerated() {
+                if i & 31 == 31 && shouldStop() { finished = false; break }
+                Search.replaceIfBetter(&fromStart, o)
+            }
+            if finished && fromStart.score < best.score { best = fromStart }
+        }
 
-        // (2) The naive greedy from the starting plan (only adds units, so floors hold): the
-        // search never starts below the baseline it is compared with.
-        var greedy = SolverState(index: state.index)
-        greedy.nodeLimit = state.nodeLimit
-        greedy.loadStart()
-        greedy.naiveFill(orders: greedy.greedyOrder())
-        for o in greedy.greedyOrder() { Search.replaceIfBetter(&greedy, o) }
-        if greedy.score < fromStart.score { fromStart = greedy }
-
-        // (3) A fresh plan.
-        var fresh = SolverState(index: state.index)
-        fresh.nodeLimit = state.nodeLimit
-        for o in constructionOrder() { fresh.place(o) }
-        let freshValid = (0..<orderCount).allSatisfy { fresh.meetsFloor($0) }
-        state = freshValid && fresh.score < fromStart.score ? fresh : fromStart
+        // (3) A fresh plan, kept only if every order keeps its stability floor.
+        if !shouldStop() {
+            var fresh = SolverState(index: state.index)
+            fresh.nodeLimit = state.nodeLimit
+            fresh.focus = state.focus
+            var finished = true
+            for (i, o) in constructionOrder().enumerated() {
+                if i & 31 == 31 && shouldStop() { finished = false; break }
+                fresh.place(o)
+            }
+            if finished && (0..<orderCount).allSatisfy({ fresh.meetsFloor($0) }) && fresh.score < best.score { best = fresh }
+        }
+        state = best
         remember()
     }
 
@@ -112,8 +143,8 @@ struct Search {
     static func replaceIfBetter(_ state: inout SolverState, _ o: Int) {
         let oldServed = state.served[o], oldCost = state.orderCost[o]
         let old = state.remove(o)
-        state.place(o)
-        if state.served[o] < oldServed || (state.served[o] == oldServed && state.orderCost[o] > oldCost) {
+        let valid = state.place(o)
+        if !valid || state.served[o] < oldServed || (state.served[o] == oldServed && state.orderCost[o] > oldCost) {
             state.remove(o)
             state.assign(o, old, cost: oldCost)
         }
@@ -162,7 +193,7 @@ struct Search {
 
             let candidate = state.score
             // Threshold acceptance on cost, shrinking to zero; unserved may never get worse.
-            let threshold = 0.002 * startCost * max(0, 1 - fraction(iterations) / 0.8)
+            let threshold = 0.0005 * startCost * max(0, 1 - fraction(iterations) / 0.8)
             let ok = floorsHold && (candidate.unserved < current.unserved
                 || (candidate.unserved == current.unserved && Double(candidate.cost) <= Double(current.cost) + threshold))
             if ok {
@@ -179,14 +210,17 @@ struct Search {
 
     /// Resets the state to the best plan found, then polishes it with one more pass of
     /// single-order re-placement.
-    mutating func finish() {
+    mutating func finish(shouldStop: () -> Bool = { false }) {
         var best = SolverState(index: state.index)
         best.nodeLimit = state.nodeLimit
+        best.focus = state.focus
         for o in 0..<orderCount where !bestAlloc[o].isEmpty { best.assign(o, bestAlloc[o]) }
-        for o in best.greedyOrder() { Search.replaceIfBetter(&best, o) }
+        for (i, o) in best.greedyOrder().enumerated() {
+            if i & 31 == 31 && shouldStop() { break }
+            Search.replaceIfBetter(&best, o)
+        }
         state = best
         remember()
-        state = best
     }
 
     // MARK: neighbourhoods

@@ -74,9 +74,15 @@ extension Scheduling {
         let deadline = started.advanced(by: options.timeLimit)
         var flowBound: Bound? = nil
         if options.computeBound {
-            let share = min(options.boundTimeLimit, options.timeLimit * 0.4)
-            let boundDeadline = clock.now.advanced(by: share)
-            flowBound = Scheduling.bound(index, shouldStop: { clock.now >= boundDeadline })
+            let share = min(options.boundTimeLimit, options.timeLimit * 0.25)
+            // Skip an attempt that cannot finish in its share (the network has about one arc per
+            // candidate (order, factory) pair; network simplex needs roughly 10 µs per arc on
+            // such networks): the time is better spent searching.
+            let pairs = index.candidates.reduce(0) { $0 + $1.count }
+            if Double(pairs) * 10e-6 < seconds(share) * 1.5 {
+                let boundDeadline = clock.now.advanced(by: share)
+                flowBound = Scheduling.bound(index, shouldStop: { clock.now >= boundDeadline })
+            }
         }
         let boundSeconds = seconds(started.duration(to: clock.now))
         progress?(0.05)
@@ -85,13 +91,17 @@ extension Scheduling {
         let budget = max(1e-9, seconds(searchStart.duration(to: deadline)))
         var search = Search(index: index, seed: options.seed)
         search.state.nodeLimit = options.placementNodeLimit
-        search.construct()
+        // Construction may use up to half of what is left; it always yields a valid plan.
+        let constructionDeadline = clock.now.advanced(by: clock.now.duration(to: deadline) / 2)
+        search.construct(shouldStop: { clock.now >= constructionDeadline })
         // The per-order bound (each order alone in all the capacity) is free after construction;
         // keep whichever bound is larger — both are valid, so their maximum is too.
         var bound: Bound? = nil
         if options.computeBound {
             bound = search.soloBound
-            if let flow = flowBound, let solo = bound, (solo.unserved, solo.cost) < (flow.unserved, flow.cost) { bound = flow }
+            if let flow = flowBound {
+                if let solo = bound, (flow.unserved, flow.cost) <= (solo.unserved, solo.cost) { } else { bound = flow }
+            }
         }
         let maxIterations = options.maxIterations ?? .max
         var lastReport = clock.now
@@ -109,14 +119,16 @@ extension Scheduling {
             }
             return now >= deadline
         }
-        search.finish()
+        // The final polish may run a little past the deadline, never long: a slice of it.
+        let finishDeadline = clock.now.advanced(by: .milliseconds(50) + options.timeLimit / 20)
+        search.finish(shouldStop: { clock.now >= finishDeadline })
         let searchSeconds = seconds(searchStart.duration(to: clock.now))
 
         var plan = search.state.plan()
         var after = verify(problem, plan: plan, start: problem.allocations)
         var fellBack = false
         if !after.isValid || before.score < after.score {
-            fellBack = !after.isValid || before.score < after.score
+            fellBack = true
             plan = canonical(problem.allocations)
             after = before
         }

@@ -19,6 +19,13 @@ struct SolverState {
     private var engine = PlacementEngine()
     /// Node limit for each placement (the solver may make thousands per second).
     var nodeLimit = 5_000
+    /// When an order has more candidate factories than this, the search places it among the
+    /// `focus` most promising ones only (by setup spread over the room, plus cheapest free unit
+    /// cost; factories it is pinned in always count), at least enough for three times its
+    /// quantity. That keeps the search's placements fast on very wide problems; the result is
+    /// still valid, just not provably best for the order. 0 turns it off (instant placement
+    /// never uses it).
+    var focus = 48
     /// Proven lower bound on the cost of the last placement (its cost when it was exact).
     private(set) var lastCostLowerBound: Int64 = 0
 
@@ -44,8 +51,20 @@ struct SolverState {
     /// Units the order is short of its quantity.
     func missing(_ o: Int) -> Int { max(0, index.problem.orders[o].quantity - served[o]) }
 
-    /// Whether the order meets its stability floor.
-    func meetsFloor(_ o: Int) -> Bool { served[o] >= index.floor[o] }
+    /// Whether the order meets its stability floor and keeps complete every lot that pinned
+    /// units started (see `ProblemIndex.lotToKeep`).
+    func meetsFloor(_ o: Int) -> Bool {
+        guard served[o] >= index.floor[o] else { return false }
+        let keep = index.lotToKeep[o]
+        let cands = index.candidates[o]
+        for i in keep.indices where keep[i] {
+            let f = cands.factory[i]
+            var total = cands.existing[i]
+            for a in alloc[o] where index.slotFactory[a.slot] == f { total += a.units }
+            if total < index.problem.orders[o].minLot { return false }
+        }
+        return true
+    }
 
     private mutating func account(_ o: Int, servedDelta: Int, costDelta: Int64) {
         let order = index.problem.orders[o]
@@ -106,13 +125,52 @@ struct SolverState {
     /// then scored at its real cost): the search's way to try near-best placements.
     @discardableResult
     mutating func place(_ o: Int, noise: Double = 0, rng: inout Scheduling.SeededRandom) -> Bool {
-        let cands = noise > 0 ? index.candidates[o].perturbed(&rng, amount: noise) : index.candidates[o]
+        let narrowed = focused(o, index.candidates[o])
+        let cands = noise > 0 ? narrowed.perturbed(&rng, amount: noise) : narrowed
         return place(o, cands, realCost: noise == 0)
     }
 
     @discardableResult
     mutating func place(_ o: Int) -> Bool {
-        place(o, index.candidates[o], realCost: true)
+        place(o, focused(o, index.candidates[o]), realCost: true)
+    }
+
+    /// The order's candidates narrowed to the `focus` most promising factories (see `focus`).
+    func focused(_ o: Int, _ cands: CandidateSet) -> CandidateSet {
+        guard focus > 0, cands.count > focus else { return cands }
+        let order = index.problem.orders[o]
+        let want = max(1, order.quantity - index.pinnedByOrder[o])
+        var scored: [(score: Double, f: Int, room: Int)] = []
+        scored.reserveCapacity(cands.count)
+        for f in 0..<cands.count {
+            var room = 0
+            var cheapest = Int64.max
+            for i in cands.segStart[f]..<cands.segStart[f + 1] where free[cands.segSlot[i]] > 0 {
+                room += free[cands.segSlot[i]]
+                cheapest = min(cheapest, cands.segPrice[i])
+            }
+            if cands.existing[f] > 0 { scored.append((-.infinity, f, room)); continue }
+            guard room >= order.minLot else { continue }
+            scored.append((Double(cheapest) + Double(cands.setup[f]) / Double(min(room, want)), f, room))
+        }
+        scored.sort { $0.score != $1.score ? $0.score < $1.score : $0.f < $1.f }
+        var keep: [Int] = []
+        var room = 0
+        for item in scored where keep.count < focus || room < 3 * want {
+            keep.append(item.f)
+            room += item.room
+        }
+        keep.sort()
+        var narrowed = CandidateSet()
+        for f in keep {
+            narrowed.factory.append(cands.factory[f])
+            narrowed.setup.append(cands.setup[f])
+            narrowed.existing.append(cands.existing[f])
+            narrowed.segSlot.append(contentsOf: cands.segSlot[cands.segStart[f]..<cands.segStart[f + 1]])
+            narrowed.segPrice.append(contentsOf: cands.segPrice[cands.segStart[f]..<cands.segStart[f + 1]])
+            narrowed.segStart.append(narrowed.segSlot.count)
+        }
+        return narrowed
     }
 
     private mutating func place(_ o: Int, _ cands: CandidateSet, realCost: Bool) -> Bool {

@@ -160,3 +160,19 @@ struct EligibilityTests {
         #expect(placed.cost == 40)
     }
 }
+
+extension EligibilityTests {
+    @Test("firstExclusionReason is explain's entry for one factory")
+    func firstReason() {
+        let (order, factory, slots) = single()
+        var inactive = factory
+        inactive.active = false
+        let factories = [factory, inactive]
+        let allSlots = slots + [Scheduling.Slot(id: "x", factory: 1, day: day(1), units: 5, unitCost: 10)]
+        let free = allSlots.map(\.units)
+        #expect(Scheduling.firstExclusionReason(order: order, factory: 1, asOf: day(0), factories: factories, slots: allSlots, free: free, allocations: []) == .inactive)
+        #expect(Scheduling.firstExclusionReason(order: order, factory: 0, asOf: day(0), factories: factories, slots: allSlots, free: free, allocations: []) == .cost)
+        #expect(Scheduling.firstExclusionReason(order: order, factory: 0, asOf: day(0), factories: factories, slots: allSlots, free: free,
+                                                allocations: [Scheduling.SlotUnits(slot: 0, units: 5)]) == nil)
+    }
+}

@@ -111,12 +111,12 @@ struct SolverTests {
     @Test("on every shape: valid, stable, pinned, never worse than the start, bounded, deterministic",
           arguments: Scheduling.InstanceShape.allCases)
     func shapes(shape: Scheduling.InstanceShape) {
-        for seed in 1...2 {
+        for seed in 1...4 {
             let p = Scheduling.generateInstance(.init(shape: shape, orders: 40, factories: 8, days: 6, seed: UInt64(seed), withStartPlan: true))
             #expect(p.allocations.contains { $0.pinned })
             let start = Scheduling.verify(p, plan: p.allocations, start: p.allocations)
             #expect(start.isValid, "the generated starting plan is valid")
-            let result = Scheduling.solve(p, options: options(seed: 7, iterations: 150))
+            let result = Scheduling.solve(p, options: options(seed: 7, iterations: 300))
             let check = Scheduling.verify(p, plan: result.plan, start: p.allocations)
             #expect(check.isValid, "\(shape) seed \(seed): \(check.violations.prefix(3))")
             #expect(check.score == result.scoreAfter)
@@ -131,7 +131,7 @@ struct SolverTests {
             #expect(greedy.isValid)
             #expect(result.scoreAfter <= greedy.score)
             // Same seed, same plan.
-            let again = Scheduling.solve(p, options: options(seed: 7, iterations: 150))
+            let again = Scheduling.solve(p, options: options(seed: 7, iterations: 300))
             #expect(again.plan == result.plan)
             #expect(result.moved == result.changes.count)
         }
@@ -171,5 +171,23 @@ struct SolverTests {
         #expect(result.scoreBefore.hard == 1)
         #expect(result.scoreAfter.hard == 0)
         #expect(!result.plan.contains { $0.order == 1 && $0.slot == 1 })
+    }
+}
+
+@Suite("Problem index")
+struct ProblemIndexTests {
+    @Test("the solver's candidate slots are exactly the eligible ones", arguments: Scheduling.InstanceShape.allCases)
+    func candidatesAreEligible(shape: Scheduling.InstanceShape) {
+        let p = Scheduling.generateInstance(.init(shape: shape, orders: 60, factories: 12, days: 8, seed: 9, withStartPlan: true))
+        let index = ProblemIndex(p)
+        for o in p.orders.indices {
+            let c = index.candidates[o]
+            #expect(Set(c.segSlot) == Set(p.eligibleSlots(order: o)), "order \(o)")
+            #expect(c.segSlot.count == Set(c.segSlot).count)
+            // Within a factory, segments are sorted by unit cost.
+            for f in 0..<c.count where c.segStart[f + 1] - c.segStart[f] > 1 {
+                for i in (c.segStart[f] + 1)..<c.segStart[f + 1] { #expect(c.segPrice[i - 1] <= c.segPrice[i]) }
+            }
+        }
     }
 }
