@@ -7,9 +7,19 @@ public struct AppConfiguration: Sendable {
     public var freezeDays: Int
     /// Serve this file at `/openapi.yaml` instead of the copy built into the binary.
     public var openAPIPath: String?
+    /// `time_limit_ms` of a run that gives none.
+    public var runTimeLimitMs: Int
+    /// Start a run of every capability this often (`WEFT_RUN_INTERVAL`, seconds); nil: never.
+    public var runInterval: Duration?
+    /// Per-API-key request rate limit; nil: unlimited (the default).
+    public var rateLimit: RateLimitConfiguration?
 
-    public init(freezeDays: Int = 1, openAPIPath: String? = nil) {
+    public init(freezeDays: Int = 1, openAPIPath: String? = nil, runTimeLimitMs: Int = 5_000, runInterval: Duration? = nil,
+                rateLimit: RateLimitConfiguration? = nil) {
         self.freezeDays = freezeDays
         self.openAPIPath = openAPIPath
+        self.runTimeLimitMs = runTimeLimitMs
+        self.runInterval = runInterval
+        self.rateLimit = rateLimit
     }
 }
