@@ -10,12 +10,15 @@ public struct AppContext: Sendable {
     public let migrations: MigrationRunner
     public let configuration: AppConfiguration
     public let logger: Logger
+    /// Schedule runs executing in this process.
+    public let runs: RunCoordinator
 
-    public init(pool: PostgresPool, migrations: MigrationRunner, configuration: AppConfiguration, logger: Logger) {
+    public init(pool: PostgresPool, migrations: MigrationRunner, configuration: AppConfiguration, logger: Logger, runs: RunCoordinator? = nil) {
         self.pool = pool
         self.migrations = migrations
         self.configuration = configuration
         self.logger = logger
+        self.runs = runs ?? RunCoordinator(pool: pool, configuration: configuration, logger: logger)
     }
 }
 
@@ -25,18 +28,26 @@ public struct WeftApp: Sendable {
     private let router: Router
     /// Every route the router serves, as (method, path template); docs/openapi.yaml must list exactly these.
     public let routes: [(method: HTTPMethod, path: String)]
+    /// What `GET /metrics` reports; one registry per app.
+    public let metrics: WeftMetrics
 
     public init(context: AppContext) {
         self.context = context
+        self.metrics = WeftMetrics(pool: context.pool)
         var builder = RouterBuilder()
+        builder.add(middleware: PrincipalLogMiddleware())
+        if let limit = context.configuration.rateLimit {
+            builder.add(middleware: RateLimitMiddleware(limiter: RateLimiter(configuration: limit), metrics: metrics))
+        }
         Self.register(on: &builder, context: context)
+        MetricsRoutes(metrics: metrics).register(on: &builder)
         self.routes = builder.routes
         self.router = builder.build()
     }
 
     /// The responder to give the HTTP server.
     public var responder: any Responder {
-        APIKeyGate(next: router, authenticator: Authenticator(pool: context.pool))
+        MetricsResponder(metrics: metrics, next: APIKeyGate(next: router, authenticator: Authenticator(pool: context.pool)))
     }
 
     static func register(on builder: inout RouterBuilder, context: AppContext) {
@@ -48,5 +59,8 @@ public struct WeftApp: Sendable {
         CapacityRoutes(context: context).register(on: &builder)
         OrderRoutes(context: context).register(on: &builder)
         AllocationRoutes(context: context).register(on: &builder)
+        RunRoutes(context: context).register(on: &builder)
+        ReportRoutes(context: context).register(on: &builder)
+        DashboardRoutes(context: context).register(on: &builder)
     }
 }

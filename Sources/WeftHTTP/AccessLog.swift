@@ -15,26 +15,29 @@ enum AccessLog {
         var bytesIn: Int
         var bytesOut: Int
         var remoteAddress: String?
+        /// From ``Response/logMetadata``; cannot override the fields above.
+        var extra: [String: String] = [:]
     }
 
     static func record(_ entry: Entry, logger: Logger) {
         let elapsed = NIODeadline.now() - entry.startedAt
         let milliseconds = Double(elapsed.nanoseconds) / 1_000_000
         let latency = (milliseconds * 100).rounded() / 100
-        logger.info(
-            "\(entry.method) \(entry.path) \(entry.status.code) \(latency)ms",
-            metadata: [
-                "http.method": "\(entry.method)",
-                "http.path": "\(entry.path)",
-                "http.route": "\(entry.route ?? "-")",
-                "http.status": "\(entry.status.code)",
-                "latency_ms": "\(latency)",
-                "request_id": "\(entry.requestID)",
-                "bytes_in": "\(entry.bytesIn)",
-                "bytes_out": "\(entry.bytesOut)",
-                "remote": "\(entry.remoteAddress ?? "-")",
-            ]
-        )
+        var metadata: Logger.Metadata = [
+            "http.method": "\(entry.method)",
+            "http.path": "\(entry.path)",
+            "http.route": "\(entry.route ?? "-")",
+            "http.status": "\(entry.status.code)",
+            "latency_ms": "\(latency)",
+            "request_id": "\(entry.requestID)",
+            "bytes_in": "\(entry.bytesIn)",
+            "bytes_out": "\(entry.bytesOut)",
+            "remote": "\(entry.remoteAddress ?? "-")",
+        ]
+        for (key, value) in entry.extra where metadata[key] == nil {
+            metadata[key] = "\(value)"
+        }
+        logger.info("\(entry.method) \(entry.path) \(entry.status.code) \(latency)ms", metadata: metadata)
     }
 
     /// `host:port`, with IPv6 hosts bracketed.

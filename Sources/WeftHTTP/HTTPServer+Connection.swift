@@ -22,7 +22,8 @@ extension HTTPServer {
                             requestID: request.requestID,
                             bytesIn: received.body.readableBytes,
                             bytesOut: response.body.count,
-                            remoteAddress: remoteAddress
+                            remoteAddress: remoteAddress,
+                            extra: response.logMetadata
                         ),
                         logger: request.logger
                     )

@@ -15,6 +15,9 @@ public struct Response: Sendable {
     /// The route template that produced this response, e.g. `/v1/orders/{id}`; set by
     /// ``Router`` for access logs and metrics. Nil for unrouted requests (404, 405).
     public var routeTemplate: String?
+    /// Extra fields for this request's access-log line (e.g. who called), set by
+    /// middleware that knows things this module does not; never sent to the client.
+    public var logMetadata: [String: String]
 
     /// Creates a response.
     public init(status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:], body: [UInt8] = []) {
@@ -22,6 +25,7 @@ public struct Response: Sendable {
         self.headers = headers
         self.body = body
         self.routeTemplate = nil
+        self.logMetadata = [:]
     }
 
     /// A JSON response encoded with ``JSON/encoder``, as `application/json; charset=utf-8`.

@@ -27,7 +27,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("openapi"), help: "Serve this file at /openapi.yaml instead of the built-in copy.")
     var openAPIPath: String?
 
+    @Option(name: .customLong("rate-limit-per-second"), help: "Requests per second each API key may make; 0: unlimited (env WEFT_RATE_LIMIT_PER_SECOND, default 0).")
+    var rateLimitPerSecond: Double?
+
+    @Option(name: .customLong("rate-limit-burst"), help: "Requests a key may make at once after a quiet spell (env WEFT_RATE_LIMIT_BURST, default twice the rate).")
+    var rateLimitBurst: Int?
+
     func validate() throws {
+        if let rateLimitPerSecond, !(rateLimitPerSecond >= 0 && rateLimitPerSecond.isFinite) { throw ValidationError("--rate-limit-per-second must be 0 or more") }
+        if let rateLimitBurst, rateLimitBurst < 1 { throw ValidationError("--rate-limit-burst must be at least 1") }
         if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if let freezeDays, !(0...365).contains(freezeDays) { throw ValidationError("--freeze-days must be between 0 and 365") }
     }
@@ -46,17 +54,48 @@ struct Serve: AsyncParsableCommand {
         var http = HTTPServerConfiguration()
         http.host = host ?? Environment.string("WEFT_HOST") ?? "127.0.0.1"
         http.port = port ?? Environment.int("WEFT_PORT") ?? 8080
+        let rateLimit = resolvedRateLimit
+        // WEFT_RUN_INTERVAL (seconds): start a run of every capability that often; unset or 0: never.
+        let runInterval = Environment.int("WEFT_RUN_INTERVAL").flatMap { $0 > 0 ? Duration.seconds($0) : nil }
         let app = WeftApp(context: AppContext(
             pool: pool, migrations: migrations,
-            configuration: AppConfiguration(freezeDays: freezeDays ?? Environment.int("WEFT_FREEZE_DAYS") ?? 1, openAPIPath: openAPIPath),
+            configuration: AppConfiguration(freezeDays: freezeDays ?? Environment.int("WEFT_FREEZE_DAYS") ?? 1, openAPIPath: openAPIPath,
+                                            runInterval: runInterval, rateLimit: rateLimit),
             logger: logger))
+        let runs = app.context.runs
+        // Runs a dead process left `running` are marked failed (their locks are gone).
+        if let abandoned = try? await runs.failAbandoned(), !abandoned.isEmpty {
+            logger.warning("marked abandoned runs failed", metadata: ["runs": "\(abandoned)"])
+        }
+        let periodic = runInterval.map { interval in Task { await runs.runPeriodically(every: interval) } }
         let host = http.host
         let server = HTTPServer(configuration: http, responder: app.responder, logger: Logger(label: "weft.http")) { port in
             logger.info("weft is listening", metadata: ["url": "http://\(host):\(port)"])
         }
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            periodic?.cancel()
+            await runs.shutdown()
+            throw error
+        }
+        // Runs still solving are recorded as failed and their locks released before the pool closes.
+        periodic?.cancel()
+        await runs.shutdown()
         logger.info("weft stopped")
+    }
+}
+
+extension Serve {
+    /// The per-key limit from flags and environment; nil (unlimited) unless a positive rate is set.
+    /// `WEFT_RATE_LIMIT_ADMINS=1` limits admin keys too.
+    var resolvedRateLimit: RateLimitConfiguration? {
+        let rate = rateLimitPerSecond ?? Environment.string("WEFT_RATE_LIMIT_PER_SECOND").flatMap(Double.init) ?? 0
+        guard rate > 0, rate.isFinite else { return nil }
+        let burst = rateLimitBurst ?? Environment.int("WEFT_RATE_LIMIT_BURST").flatMap { $0 > 0 ? $0 : nil }
+        let admins = ["1", "true", "yes"].contains(Environment.string("WEFT_RATE_LIMIT_ADMINS")?.lowercased() ?? "")
+        return RateLimitConfiguration(perSecond: rate, burst: burst, limitAdmins: admins)
     }
 }
 

@@ -16,8 +16,12 @@ struct Weft: AsyncParsableCommand {
               WEFT_FREEZE_DAYS  allocations before as_of + this many days are pinned (default 1)
               WEFT_DB_POOL_SIZE database connections per process (default 10)
               WEFT_LOG_LEVEL    trace, debug, info, notice, warning, error or critical (default info)
+              WEFT_RATE_LIMIT_PER_SECOND  requests per second per API key; 0 or unset: unlimited
+              WEFT_RATE_LIMIT_BURST       requests a key may make at once (default twice the rate)
+              WEFT_RATE_LIMIT_ADMINS      1: limit admin keys too (default: admins are not limited)
+              See docs/operations.md for every setting.
             """,
-        subcommands: [Serve.self, Migrate.self, Keys.self]
+        subcommands: [Serve.self, Migrate.self, Keys.self, Demo.self]
     )
 }
 

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+import WeftAPI
+import WeftTestSupport
+
+/// Injection strings and malformed JSON through the whole app: every answer is a 4xx or a
+/// success that stores the text verbatim, nothing is executed, and the database stays intact.
+@Suite("Hostile input through the API")
+struct HostileInputTests {
+    static let payloads: [String] = [
+        "'; DROP TABLE orders; --", "Robert'); DROP TABLE factories;--", "\" OR 1=1 --", "' OR '1'='1",
+        "1; SELECT pg_sleep(10)", "$1", "%s%s%n", "${jndi:ldap://x/a}", "<script>alert(1)</script>",
+        "../../etc/passwd", "\\x00\\", "\u{202E}gnp.exe", "☃️🏭", "a\u{0}b", "\u{FFFF}",
+        String(repeating: "ä", count: 20_000), "{\"$gt\":\"\"}", "\r\nX-Injected: 1",
+    ]
+
+    /// A JSON string literal for `text`.
+    static func literal(_ text: String) -> String {
+        String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
+    }
+
+    @Test func injectionStringsInEveryStringField() async throws {
+        let api = try await FactoryAPIFixture.start()
+        let pool = api.server.pool
+        let factory = try await api.createFactory(name: "Real", capabilities: ["pcb.fab": 100])
+        let brokerID = try await api.createBroker()
+        var brokersCreated = 1
+        var factoriesCreated = 1
+        for payload in Self.payloads {
+            let text = Self.literal(payload)
+            let label = String(payload.prefix(30))
+
+            let broker = try await api.admin("POST", "/v1/brokers", json: #"{"name":\#(text)}"#)
+            #expect(broker.status < 500, "broker \(label): \(broker.text.prefix(300))")
+            if broker.status == 201 {
+                brokersCreated += 1
+                #expect(broker.json["name"] as? String == payload, "broker name round trip \(label)")
+            }
+
+            let bodies = [
+                #"{"name":\#(text),"region":"DE","lead_days":1}"#,
+                #"{"name":"F","region":\#(text),"lead_days":1}"#,
+                #"{"name":"F","region":"DE","lead_days":1,"certifications":[\#(text)]}"#,
+                #"{"name":"F","region":"DE","lead_days":1,"capabilities":[{"capability":\#(text),"setup_cost":1}]}"#,
+            ]
+            for body in bodies {
+                let created = try await api.admin("POST", "/v1/factories", json: body)
+                #expect(created.status < 500, "factory \(label): \(created.text.prefix(300))")
+                if created.status == 201 {
+                    factoriesCreated += 1
+                    let id = try #require(created.json["id"] as? String)
+                    let fetched = try await api.admin("GET", "/v1/factories/\(id)")
+                    #expect(fetched.text == created.text, "factory round trip \(label)")
+                }
+            }
+            let patch = try await api.admin("PATCH", "/v1/factories/\(factory)", json: #"{"name":\#(text)}"#)
+            #expect(patch.status < 500, "patch \(label): \(patch.text.prefix(300))")
+
+            let orders = [
+                #"{"broker_id":"\#(brokerID)","capability":\#(text),"quantity":1,"due_date":"2099-01-01"}"#,
+                #"{"broker_id":"\#(brokerID)","capability":"pcb.fab","quantity":1,"due_date":"2099-01-01","reference":\#(text)}"#,
+                #"{"broker_id":"\#(brokerID)","capability":"pcb.fab","quantity":1,"due_date":"2099-01-01","regions":[\#(text)]}"#,
+                #"{"broker_id":"\#(brokerID)","capability":"pcb.fab","quantity":1,"due_date":"2099-01-01","certifications":[\#(text)]}"#,
+                #"{"broker_id":"\#(brokerID)","capability":"pcb.fab","quantity":1,"due_date":\#(text)}"#,
+            ]
+            for body in orders {
+                let order = try await api.admin("POST", "/v1/orders", json: body)
+                #expect(order.status < 500, "order \(label): \(order.text.prefix(300))")
+                if order.status == 201, body.contains("reference") {
+                    #expect(order.json["reference"] as? String == payload, "reference round trip \(label)")
+                }
+            }
+
+            // The 20 000-character payload would make a head over 64 KiB: a 431 and a closed
+            // connection, which the HTTP fuzz tests cover.
+            guard payload.utf8.count < 1000 else { continue }
+            let encoded = payload.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "x"
+            for target in ["/v1/factories?capability=\(encoded)&region=\(encoded)", "/v1/orders?status=\(encoded)",
+                           "/v1/factories/\(encoded)", "/v1/orders/\(encoded)", "/v1/orders?cursor=\(encoded)"] {
+                let read = try await api.admin("GET", target)
+                #expect(read.status < 500, "GET \(target.prefix(60)): \(read.text.prefix(300))")
+            }
+        }
+
+        // Nothing was dropped or rewritten behind the API's back.
+        #expect(try await pool.query("SELECT count(*) FROM brokers")[0].decode(Int.self, 0) == brokersCreated)
+        #expect(try await pool.query("SELECT count(*) FROM factories")[0].decode(Int.self, 0) == factoriesCreated)
+        #expect(try await pool.query("SELECT count(*) FROM api_keys")[0].decode(Int.self, 0) == 1)
+        #expect(try await api.admin("GET", "/v1/factories/\(factory)").status == 200)
+        try await Invariants.check(pool)
+        try await api.stop()
+    }
+
+    @Test func malformedJSONIsRefusedWith4xx() async throws {
+        let api = try await FactoryAPIFixture.start()
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let bodies: [String] = [
+            deep, #"{"name":"x","region":"DE","lead_days":1e400}"#, #"{"name":"x","region":"DE","lead_days":99999999999999999999}"#,
+            #"{"name":"x","region":"DE","lead_days":-1}"#, #"{"name":"x","region":"DE","lead_days":1.5}"#,
+            #"{"name":"x","region":"DE","lead_days":1,"lat":1e999}"#, #"{"name":"x","region":"DE","lead_days":1,"lat":NaN}"#,
+            #"{"name":"x","region":"DE","lead_days":1,"capabilities":[{"capability":"pcb.fab","setup_cost":9223372036854775808}]}"#,
+            #"{"name":"\ud800","region":"DE","lead_days":1}"#, "", "null", "[]", #"{"name":"x""#,
+        ]
+        for body in bodies {
+            let response = try await api.admin("POST", "/v1/factories", json: body)
+            #expect((400..<500).contains(response.status), "\(body.prefix(60)): \(response.status) \(response.text.prefix(200))")
+            #expect(response.header("Content-Type")?.hasPrefix("application/problem+json") == true)
+        }
+        let client = try api.server.client()
+        let invalidUTF8 = Array(#"{"name":""#.utf8) + [0xC3, 0x28, 0xFF] + Array(#"","region":"DE","lead_days":1}"#.utf8)
+        let raw = try await client.send("POST", "/v1/factories", headers: ["Authorization": "Bearer \(api.adminKey)", "Content-Type": "application/json"],
+                                        body: invalidUTF8)
+        #expect((400..<500).contains(raw.status), "invalid UTF-8: \(raw.status) \(raw.text)")
+        let quantity = try await api.admin("POST", "/v1/orders", json: #"{"capability":"pcb.fab","quantity":1e30,"due_date":"2099-01-01"}"#)
+        #expect((400..<500).contains(quantity.status), "\(quantity.text)")
+        #expect(try await api.server.pool.query("SELECT count(*) FROM factories")[0].decode(Int.self, 0) == 0)
+        try await api.stop()
+    }
+}
