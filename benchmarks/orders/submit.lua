@@ -11,7 +11,7 @@ end
 
 function init(args)
     thread_id = id
-    created, other = 0, 0
+    created, other, client_errors, server_errors = 0, 0, 0, 0
     math.randomseed(os.time() + thread_id * 7919)
 end
 
@@ -29,15 +29,18 @@ end
 
 function response(status, headers, body)
     if status == 201 then created = created + 1 else other = other + 1 end
+    if status >= 500 then server_errors = server_errors + 1 elseif status >= 400 then client_errors = client_errors + 1 end
 end
 
 function done(summary, latency, requests)
-    local c, o = 0, 0
+    local c, o, e4, e5 = 0, 0, 0, 0
     for _, t in ipairs(threads) do
         c = c + t:get("created")
         o = o + t:get("other")
+        e4 = e4 + t:get("client_errors")
+        e5 = e5 + t:get("server_errors")
     end
-    io.write(string.format("created (201): %d\nother statuses: %d\n", c, o))
+    io.write(string.format("created (201): %d\nother statuses: %d (4xx: %d, 5xx: %d)\n", c, o, e4, e5))
     io.write(string.format("accepted orders/s: %.1f\n", c / (summary.duration / 1e6)))
     for _, p in ipairs({50, 90, 99}) do
         io.write(string.format("latency p%d: %.2f ms\n", p, latency:percentile(p) / 1000))
