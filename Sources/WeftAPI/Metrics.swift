@@ -16,6 +16,7 @@ public final class WeftMetrics: Sendable {
     /// A swift-metrics factory writing into ``registry``.
     public let factory: PrometheusMetricsFactory
     private let pool: PostgresPool?
+    private let runsInProgress: (@Sendable () -> Int)?
 
     /// Names and help texts in one place: the registry refuses a name registered twice
     /// with different help, so every call site must agree. (subsystem, name, unit, help)
@@ -31,6 +32,7 @@ public final class WeftMetrics: Sendable {
         static let poolInUse: Parts = ("db_pool", "connections", "in_use", "Database connections leased to a request or job right now.")
         static let poolWaiting: Parts = ("db_pool", "waiters", "", "Callers waiting for a database connection right now.")
         static let poolMax: Parts = ("db_pool", "connections", "max", "The most connections the pool opens (WEFT_DB_POOL_SIZE).")
+        static let runsRunning: Parts = ("schedule", "runs", "running", "Schedule runs executing in this process right now.")
         static let placements: Parts = ("", "placements", "total", "Order submissions (POST /v1/orders), by outcome: scheduled, partial, unscheduled, or the HTTP status of a refusal.")
         static let placementDuration: Parts = ("", "placement_duration", "seconds", "Time to answer an order submission, placement and storage included, by outcome.")
 
@@ -50,15 +52,18 @@ public final class WeftMetrics: Sendable {
     private let poolOpen: Prometheus.Gauge
     private let poolInUse: Prometheus.Gauge
     private let poolWaiting: Prometheus.Gauge
+    private let runsRunning: Prometheus.Gauge
 
-    /// A fresh registry; `pool` (when given) is sampled at every scrape.
-    public init(pool: PostgresPool?) {
+    /// A fresh registry; `pool` and `runsInProgress` (when given) are sampled at every scrape.
+    public init(pool: PostgresPool?, runsInProgress: (@Sendable () -> Int)? = nil) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = Self.durationBuckets
         self.factory = factory
         self.pool = pool
+        self.runsInProgress = runsInProgress
+        self.runsRunning = registry.makeGauge(descriptor: Name.descriptor(Name.runsRunning))
         self.inFlight = registry.makeGauge(descriptor: Name.descriptor(Name.inFlight))
         self.poolOpen = registry.makeGauge(descriptor: Name.descriptor(Name.poolOpen))
         self.poolInUse = registry.makeGauge(descriptor: Name.descriptor(Name.poolInUse))
@@ -104,6 +109,7 @@ public final class WeftMetrics: Sendable {
             poolInUse.set(Int64(usage.inUse))
             poolWaiting.set(Int64(usage.waiting))
         }
+        if let runsInProgress { runsRunning.set(Int64(runsInProgress())) }
         return registry.emitToBuffer()
     }
 }

@@ -17,7 +17,10 @@ extension RunJob {
             guard check.isValid else {
                 work.result.outcome = "failed"
                 work.result.note = "the plan found breaks \(check.violations.count) hard constraint(s) (\(check.violations[0])); nothing was written"
-                logger.error("run produced an invalid plan", metadata: ["run": "\(run.id)", "capability": "\(capability)"])
+                logger.error("run produced an invalid plan", metadata: [
+                    "run": "\(run.id)", "capability": "\(capability)", "violations": "\(check.violations.count)",
+                    "first": "\(check.violations[0])", "start_valid": "\(Scheduling.verify(loaded.problem, plan: loaded.problem.allocations).isValid)",
+                ])
                 return work
             }
             if run.dryRun {

@@ -33,7 +33,8 @@ public struct WeftApp: Sendable {
 
     public init(context: AppContext) {
         self.context = context
-        self.metrics = WeftMetrics(pool: context.pool)
+        let runs = context.runs
+        self.metrics = WeftMetrics(pool: context.pool, runsInProgress: { runs.running.count })
         var builder = RouterBuilder()
         builder.add(middleware: PrincipalLogMiddleware())
         if let limit = context.configuration.rateLimit {

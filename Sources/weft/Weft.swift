@@ -19,6 +19,7 @@ struct Weft: AsyncParsableCommand {
               WEFT_RATE_LIMIT_PER_SECOND  requests per second per API key; 0 or unset: unlimited
               WEFT_RATE_LIMIT_BURST       requests a key may make at once (default twice the rate)
               WEFT_RATE_LIMIT_ADMINS      1: limit admin keys too (default: admins are not limited)
+              WEFT_RUN_INTERVAL           seconds between automatic schedule runs of every capability; unset: never
               See docs/operations.md for every setting.
             """,
         subcommands: [Serve.self, Migrate.self, Keys.self, Demo.self]

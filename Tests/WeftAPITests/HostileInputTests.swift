@@ -93,7 +93,7 @@ struct HostileInputTests {
 
     @Test func malformedJSONIsRefusedWith4xx() async throws {
         let api = try await FactoryAPIFixture.start()
-        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let deep = String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
         let bodies: [String] = [
             deep, #"{"name":"x","region":"DE","lead_days":1e400}"#, #"{"name":"x","region":"DE","lead_days":99999999999999999999}"#,
             #"{"name":"x","region":"DE","lead_days":-1}"#, #"{"name":"x","region":"DE","lead_days":1.5}"#,

@@ -54,6 +54,7 @@ struct MetricsTests {
         #expect((metrics["weft_db_pool_connections_open"] ?? 0) >= 1)
         #expect(metrics["weft_db_pool_connections_in_use"] == 0)
         #expect(metrics["weft_db_pool_waiters"] == 0)
+        #expect(metrics["weft_schedule_runs_running"] == 0)
         #expect(text.contains("# TYPE weft_http_request_duration_seconds histogram"))
         #expect(text.contains("# HELP weft_http_requests_total "))
 

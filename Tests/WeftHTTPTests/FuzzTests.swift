@@ -56,7 +56,7 @@ struct FuzzTests {
             "GET /hello HTTP/1.1000\r\n\r\n", "G\u{0}T /hello HTTP/1.1\r\n\r\n", "GET /he\u{0}llo HTTP/1.1\r\nHost: x\r\n\r\n",
             "GET /hello?x=%ZZ HTTP/1.1\r\nHost: x\r\n\r\n", "GET /items/%ZZ HTTP/1.1\r\nHost: x\r\n\r\n",
             "GET /items/%C0%AF HTTP/1.1\r\nHost: x\r\n\r\n", "GET http://[::1 HTTP/1.1\r\nHost: x\r\n\r\n",
-            "\r\n\r\n\r\n\r\n", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "GET /" + String(repeating: "a", count: 200_000) + " HTTP/1.1\r\n\r\n",
+            "\r\n\r\n\r\n\r\n", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "GET /" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\n\r\n",
             "GÉT /hello HTTP/1.1\r\n\r\n",
         ]
         try await withServer(Self.configuration) { port in
@@ -65,7 +65,7 @@ struct FuzzTests {
     }
 
     @Test func malformedHeaders() async throws {
-        let manyHeaders = (0..<20_000).map { "X-\($0): v\r\n" }.joined()
+        let manyHeaders = (0..<10_000).map { "X-\($0): v\r\n" }.joined()
         let heads: [String] = [
             "GET /hello HTTP/1.1\r\nHost x\r\n\r\n",
             "GET /hello HTTP/1.1\r\nHost : x\r\n\r\n",
@@ -102,8 +102,8 @@ struct FuzzTests {
     }
 
     @Test func hostileJSONBodies() async throws {
-        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-        let deepObject = String(repeating: #"{"a":"#, count: 50_000) + "1" + String(repeating: "}", count: 50_000)
+        let deep = String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
+        let deepObject = String(repeating: #"{"a":"#, count: 10_000) + "1" + String(repeating: "}", count: 10_000)
         var bodies: [(String, [UInt8])] = [
             ("invalid UTF-8", Array(#"{"name":""#.utf8) + [0xC3, 0x28, 0xFF, 0xFE] + Array(#"","count":1}"#.utf8)),
             ("overlong UTF-8", Array(#"{"name":""#.utf8) + [0xC0, 0xAF] + Array(#"","count":1}"#.utf8)),
@@ -114,7 +114,7 @@ struct FuzzTests {
             #"{"name":"x","count":-9223372036854775809}"#, #"{"name":"x","count":1.5}"#, #"{"name":"x","count":NaN}"#,
             #"{"name":"x","count":Infinity}"#, #"{"name":"\ud800","count":1}"#, #"{"name":"x","count":1} trailing"#,
             #"{"name":"x","count":1,"name":"y"}"#, "", "null", "[]", #"{"name":"x""#, "\u{FEFF}{\"name\":\"x\",\"count\":1}",
-            #"{"name":"x","count":"1"}"#, #"{"name":"x\u0000y","count":1}"#, String(repeating: " ", count: 100_000),
+            #"{"name":"x","count":"1"}"#, #"{"name":"x\u0000y","count":1}"#, String(repeating: " ", count: 20_000),
             #"{"name":""# + String(repeating: "\\", count: 9_999) + #"","count":1}"#,
         ]
         bodies += texts.map { (String($0.prefix(40)), Array($0.utf8)) }
@@ -136,7 +136,7 @@ struct FuzzTests {
             "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
         ]
         var cases: [(String, [UInt8])] = []
-        for index in 0..<150 {
+        for index in 0..<100 {
             var bytes = Array(seeds[index % seeds.count].utf8)
             for _ in 0..<(1 + Int(random.next() % 4)) {
                 let position = Int(random.next() % UInt64(bytes.count))
