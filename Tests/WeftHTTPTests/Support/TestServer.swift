@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import NIOCore
 import NIOHTTP1
 import WeftHTTP
@@ -94,7 +95,7 @@ extension HTTPServerConfiguration {
     }
 }
 
-/// Runs a server on a free port for the duration of `body`, then cancels it.
+/// Runs a server on a free port for the duration of `body`, then shuts it down gracefully.
 func withServer<T>(
     _ configuration: HTTPServerConfiguration = .test(),
     responder: any Responder = makeTestRouter(),
@@ -108,20 +109,28 @@ func withServer<T>(
         logger: logger,
         onListening: { continuation.yield($0) }
     )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask {
-            defer { continuation.finish() }
-            try await server.run()
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else {
-            try await group.waitForAll()
-            throw RawConnection.Failure("server stopped before listening")
-        }
+    // Stopped by a graceful shutdown, as in production, not by cancelling its task: a
+    // cancelled accept loop drops connections it accepted but had not yet taken up, and NIO
+    // traps on their unfinished writers.
+    let group = ServiceGroup(services: [server], logger: logger)
+    let running = Task {
+        defer { continuation.finish() }
+        try await group.run()
+    }
+    var iterator = ports.makeAsyncIterator()
+    guard let port = await iterator.next() else {
+        try await running.value
+        throw RawConnection.Failure("server stopped before listening")
+    }
+    do {
         let result = try await body(port)
-        group.cancelAll()
-        try? await group.waitForAll()
+        await group.triggerGracefulShutdown()
+        try? await running.value
         return result
+    } catch {
+        await group.triggerGracefulShutdown()
+        try? await running.value
+        throw error
     }
 }
 
