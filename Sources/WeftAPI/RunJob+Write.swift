@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import WeftCore
 import WeftStore
 
@@ -15,12 +16,26 @@ extension RunJob {
             // The verifier guards every write: a plan with any violation is never written.
             let check = Scheduling.verify(loaded.problem, plan: solved.plan, start: loaded.problem.allocations)
             guard check.isValid else {
-                work.result.outcome = "failed"
-                work.result.note = "the plan found breaks \(check.violations.count) hard constraint(s) (\(check.violations[0])); nothing was written"
-                logger.error("run produced an invalid plan", metadata: [
+                let start = Scheduling.verify(loaded.problem, plan: loaded.problem.allocations)
+                let metadata: Logger.Metadata = [
                     "run": "\(run.id)", "capability": "\(capability)", "violations": "\(check.violations.count)",
-                    "first": "\(check.violations[0])", "start_valid": "\(Scheduling.verify(loaded.problem, plan: loaded.problem.allocations).isValid)",
-                ])
+                    "first": "\(check.violations[0])", "start_violations": "\(start.violations.count)",
+                ]
+                if start.isValid {
+                    // The search broke a constraint the data allowed keeping: a solver bug.
+                    work.result.outcome = "failed"
+                    work.result.note = "the plan found breaks \(check.violations.count) hard constraint(s) (\(check.violations[0])); nothing was written"
+                    logger.error("run produced an invalid plan", metadata: metadata)
+                } else {
+                    // The allocations as they stand already break hard constraints (typically
+                    // pinned work at a factory whose profile changed since: deactivated, another
+                    // region, longer lead time), and pinned work may not move. Nothing valid can
+                    // be written; that is the data's state, which the note explains, not a
+                    // failure of the run.
+                    work.result.outcome = "skipped"
+                    work.result.note = "the current allocations already break \(start.violations.count) hard constraint(s) (first: \(start.violations[0])) and the plan found could not repair them all (first left: \(check.violations[0])); nothing was written. Pinned work at a factory whose profile changed is the usual cause: release or cancel it, or restore the profile."
+                    logger.warning("run skipped a capability whose allocations break hard constraints", metadata: metadata)
+                }
                 return work
             }
             if run.dryRun {
