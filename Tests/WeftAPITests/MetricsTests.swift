@@ -152,12 +152,11 @@ final class LogCapture: Sendable {
 
 /// A Weft server like ``TestServer`` whose configuration and log the test chooses.
 struct ObservedServer {
-    let port: Int
-    let pool: PostgresPool
-    let app: WeftApp
+    let server: TestServer
     let log: LogCapture
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
+    var port: Int { server.port }
+    var pool: PostgresPool { server.pool }
+    var app: WeftApp { server.app }
 
     /// Over a fresh migrated database, or (with `databaseURL`) over that one, unmigrated.
     static func start(configuration: AppConfiguration = AppConfiguration(), databaseURL: String? = nil,
@@ -165,43 +164,24 @@ struct ObservedServer {
         let log = LogCapture()
         let logger = Logger(label: "weft.test.observed") { _ in LogCapture.Handler(capture: log) }
         let pool: PostgresPool
+        let url: String
         if let databaseURL {
             pool = PostgresPool(configuration: .init(connectionString: databaseURL, maxConnections: 4), logger: logger)
+            url = databaseURL
         } else {
-            pool = try await TestDatabase.migratedPool(maxConnections: 4).pool
+            (pool, url) = try await TestDatabase.migratedPool(maxConnections: 4)
         }
         let app = WeftApp(context: AppContext(
             pool: pool, migrations: MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger),
             configuration: configuration, logger: logger))
-        var http = http
-        http.port = 0
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let server = HTTPServer(configuration: http, responder: app.responder, logger: logger) { port in
-            continuation.yield(port)
-            continuation.finish()
-        }
-        let group = ServiceGroup(services: [server], logger: logger)
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestServerError.didNotStart }
-        return ObservedServer(port: port, pool: pool, app: app, log: log, group: group, task: task)
+        return ObservedServer(server: try await TestServer.serve(app, databaseURL: url, http: http, logger: logger), log: log)
     }
 
-    func client() throws -> TestHTTPClient { try TestHTTPClient(port: port) }
+    func client() throws -> TestHTTPClient { try server.client() }
 
-    /// Issues a key straight through the store, returning its secret.
     func issueKey(role: Role, factoryID: UUID? = nil, brokerID: UUID? = nil) async throws -> String {
-        let secret = try APIKeySecret.generate()
-        _ = try await pool.transaction { connection in
-            try APIKeyRecords.insert(on: connection, role: role.rawValue, factoryID: factoryID, brokerID: brokerID,
-                                     label: "test", prefix: secret.prefix, digest: secret.digest)
-        }
-        return secret.text
+        try await server.issueKey(role: role, factoryID: factoryID, brokerID: brokerID)
     }
 
-    func stop() async throws {
-        await group.triggerGracefulShutdown()
-        try await task.value
-        pool.close()
-    }
+    func stop() async throws { try await server.stop() }
 }

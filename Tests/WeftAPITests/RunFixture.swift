@@ -48,7 +48,7 @@ final class Latch: Sendable {
 
 /// A server like `TestServer`, with a `WriteGate` wired into its runs and run helpers.
 struct RunServer {
-    let server: TestServerHandle
+    let server: TestServer
     let gate: WriteGate
     var pool: PostgresPool { server.pool }
     var runs: RunCoordinator { server.app.context.runs }
@@ -57,42 +57,24 @@ struct RunServer {
         let gate = WriteGate()
         var logger = Logger(label: "weft.test.runs")
         logger.logLevel = .warning
-        let (pool, _) = try await TestDatabase.migratedPool()
+        let (pool, url) = try await TestDatabase.migratedPool()
         let configuration = AppConfiguration(freezeDays: freezeDays)
         let runs = RunCoordinator(pool: pool, configuration: configuration, logger: logger,
                                   hooks: RunHooks(beforeWrite: { await gate.arrive($0, $1, $2) }))
         let app = WeftApp(context: AppContext(pool: pool, migrations: MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger),
                                               configuration: configuration, logger: logger, runs: runs))
-        var http = HTTPServerConfiguration()
-        http.port = 0
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let httpServer = HTTPServer(configuration: http, responder: app.responder, logger: logger) { port in
-            continuation.yield(port)
-            continuation.finish()
-        }
-        let group = ServiceGroup(services: [httpServer], logger: logger)
-        let task = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestServerError.didNotStart }
-        return RunServer(server: TestServerHandle(port: port, pool: pool, app: app, group: group, task: task), gate: gate)
+        return RunServer(server: try await TestServer.serve(app, databaseURL: url, logger: logger), gate: gate)
     }
 
-    func client() throws -> TestHTTPClient { try TestHTTPClient(port: server.port) }
+    func client() throws -> TestHTTPClient { try server.client() }
 
     func issueKey(role: Role, brokerID: UUID? = nil) async throws -> String {
-        let secret = try APIKeySecret.generate()
-        _ = try await pool.transaction { connection in
-            try APIKeyRecords.insert(on: connection, role: role.rawValue, factoryID: nil, brokerID: brokerID,
-                                     label: "test", prefix: secret.prefix, digest: secret.digest)
-        }
-        return secret.text
+        try await server.issueKey(role: role, brokerID: brokerID)
     }
 
     func stop() async throws {
         await runs.shutdown()
-        await server.group.triggerGracefulShutdown()
-        try await server.task.value
-        pool.close()
+        try await server.stop()
     }
 
     /// POSTs a run and returns the response.
@@ -124,14 +106,6 @@ struct RunServer {
         let id = try #require(response.json["id"] as? String)
         return try await finished(key, id)
     }
-}
-
-struct TestServerHandle {
-    let port: Int
-    let pool: PostgresPool
-    let app: WeftApp
-    let group: ServiceGroup
-    let task: Task<Void, any Error>
 }
 
 /// Orders and allocations written straight to the database, so runs start from a plan chosen

@@ -29,6 +29,12 @@ struct TestServer {
         let app = WeftApp(context: AppContext(
             pool: pool, migrations: MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger),
             configuration: AppConfiguration(), logger: logger))
+        return try await serve(app, databaseURL: url, http: http, logger: logger)
+    }
+
+    /// Serves `app` (built by the caller, over its own pool) on a free port.
+    static func serve(_ app: WeftApp, databaseURL: String, http: HTTPServerConfiguration = HTTPServerConfiguration(),
+                      logger: Logger) async throws -> TestServer {
         var configuration = http
         configuration.port = 0
         let (ports, continuation) = AsyncStream<Int>.makeStream()
@@ -40,7 +46,7 @@ struct TestServer {
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestServerError.didNotStart }
-        return TestServer(port: port, pool: pool, databaseURL: url, app: app, group: group, task: task)
+        return TestServer(port: port, pool: app.context.pool, databaseURL: databaseURL, app: app, group: group, task: task)
     }
 
     func client() throws -> TestHTTPClient { try TestHTTPClient(port: port) }
