@@ -41,7 +41,17 @@ extension Response {
     /// 500 whose detail gives only the request id, because error text can leak internals.
     public static func problem(for error: any Error, request: Request) -> Response {
         if let convertible = error as? any HTTPErrorConvertible {
-            return problem(convertible.httpError, requestID: request.requestID)
+            let mapped = convertible.httpError
+            if mapped.status.code >= 500, !(error is HTTPError) {
+                // Another layer's error that maps to a 5xx (a database fault, say): the client
+                // sees a clean problem, the operator still needs the cause.
+                request.logger.log(
+                    level: mapped.status == .serviceUnavailable ? .warning : .error,
+                    "error answered with \(mapped.status.code)",
+                    metadata: ["error": "\(String(reflecting: error))", "http.path": "\(request.path)"]
+                )
+            }
+            return problem(mapped, requestID: request.requestID)
         }
         if error is CancellationError {
             // Only happens when the server is torn down without a graceful shutdown.
