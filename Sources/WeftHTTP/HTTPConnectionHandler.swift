@@ -131,6 +131,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             )
             return
         }
+        if head.headers.count > self.configuration.maxHeaderCount {
+            self.respondWithError(
+                .requestHeaderFieldsTooLarge,
+                detail: "The request has \(head.headers.count) header fields; the limit is \(self.configuration.maxHeaderCount).",
+                context: context
+            )
+            return
+        }
         let declaredLength = head.headers.first(name: "content-length").flatMap { Int($0) }
         if let declaredLength, declaredLength > self.configuration.maxBodySize {
             self.respondWithError(

@@ -13,6 +13,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// connection is closed. NIO's parser refuses heads over 80 KiB on its own, so values
     /// above that act as 80 KiB.
     public var maxHeaderBytes = 64 * 1024
+    /// The most header fields one request may carry; more → 431 and the connection is closed.
+    /// Many tiny headers cost more to handle than their bytes suggest.
+    public var maxHeaderCount = 100
     /// How long a keep-alive connection may wait for its next request before it is closed.
     public var idleTimeout: TimeAmount = .seconds(60)
     /// How long a request may take to arrive completely, from its first byte to the end of

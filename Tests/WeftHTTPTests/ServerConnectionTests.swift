@@ -79,6 +79,27 @@ struct ServerConnectionTests {
         }
     }
 
+    @Test func tooManyHeaderFieldsIs431() async throws {
+        try await withServer(.test { $0.maxHeaderCount = 20 }) { port in
+            // Twenty fields pass (Host is one of them)...
+            try await RawConnection.with(port: port) { connection in
+                let fields = (1...19).map { ("X-F\($0)", "v") }
+                try await connection.send(httpRequest("GET", "/hello", headers: fields))
+                #expect(try await connection.readResponse()?.status == 200)
+            }
+            // ...twenty-one do not, however small they are.
+            try await RawConnection.with(port: port) { connection in
+                let fields = (1...20).map { ("X-F\($0)", "v") }
+                try await connection.send(httpRequest("GET", "/hello", headers: fields))
+                let response = try await connection.readResponse()
+                #expect(response?.status == 431)
+                #expect(try response?.json()["detail"] as? String == "The request has 21 header fields; the limit is 20.")
+                _ = try await connection.readUntilClosed()
+                #expect(connection.sawEOF)
+            }
+        }
+    }
+
     @Test(arguments: [70 * 1024, 100 * 1024])
     func hugeHeadIs431(size: Int) async throws {
         try await withServer { port in
