@@ -75,7 +75,7 @@ struct CapacityRoutes {
         let query = try request.queryInput { reader in
             let capability = reader.capability("capability")
             let range = reader.dateRange()
-            let from = range.from ?? today()
+            let from = range.from ?? Day.today
             let to = range.to ?? min(from.adding(days: Self.maxRangeDays - 1), Self.lastDay)
             if range.from == nil, let given = range.to, given < from {
                 reader.report("to", "must be on or after from, which defaults to today (\(from.iso)); give from as well")
@@ -97,7 +97,6 @@ struct CapacityRoutes {
         return Self.slotsResponse(factoryID: id, from: query.from, to: query.to, slots: slots)
     }
 
-    private func today() -> Day { Day(unixSeconds: Int64(Date().timeIntervalSince1970.rounded(.down))) }
 
     /// `{"factory_id","from","slots":[...],"to"}`, written by hand: this is the hot read path
     /// (10,000 slots within 200 ms) and JSONEncoder costs more than the query. Safe without

@@ -50,7 +50,7 @@ public struct DemoLoader: Sendable {
         let pool = app.context.pool
         let existing = try await pool.query("SELECT count(*) FROM factories")[0].decode(Int.self, 0)
         if ifEmpty, existing > 0 { return Summary(skipped: true, existingFactories: existing) }
-        let today = today ?? Day(unixSeconds: Int64(Date().timeIntervalSince1970.rounded(.down)))
+        let today = today ?? Day.today
         let network = DemoNetwork(seed: seed, today: today, orderCount: orderCount)
 
         let secret = try APIKeySecret.generate()

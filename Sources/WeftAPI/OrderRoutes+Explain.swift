@@ -38,10 +38,7 @@ extension OrderRoutes {
             let own = try OrderRecords.allocations(on: connection, orderIDs: [id]).compactMap { allocation in
                 index[allocation.slotID].map { Scheduling.SlotUnits(slot: $0, units: allocation.units) }
             }
-            let model = Scheduling.Order(
-                id: id.lowercasedString, quantity: order.quantity, dueDate: order.dueDate, releaseDate: order.releaseDate,
-                maxUnitCost: order.maxUnitCost, regions: Set(order.regions), certifications: Set(order.certifications),
-                minLot: order.minLot, maxFactories: order.maxFactories, priority: order.priority)
+            let model = OrderPlacer.model(order)
             let explanations = Scheduling.explain(order: model, asOf: asOf, factories: candidates.factories,
                                                   slots: candidates.slots, free: candidates.free, allocations: own)
             var names: [UUID: String] = [:]

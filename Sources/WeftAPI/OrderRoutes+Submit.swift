@@ -43,7 +43,7 @@ extension OrderRoutes {
                 id: id, brokerID: brokerID, capability: input.capability.code, quantity: input.quantity, dueDate: input.dueDate,
                 releaseDate: release, maxUnitCost: input.maxUnitCost, regions: input.regions, certifications: input.certifications,
                 minLot: input.minLot, maxFactories: input.maxFactories, priority: input.priority, reference: input.reference,
-                status: served >= input.quantity ? "scheduled" : served > 0 ? "partial" : "unscheduled",
+                status: orderStatus(served: served, quantity: input.quantity),
                 allocatedUnits: served, unscheduledReason: shortfall.map { ShortfallDTO($0).message },
                 createdAt: Date(), updatedAt: Date(), cancelledAt: nil))
             let written = try OrderRecords.insertAllocations(on: connection, orderID: id, plan.allocations)
@@ -136,7 +136,7 @@ struct QuoteDTO: Codable, Sendable {
 
     init(plan: OrderPlacer.Plan, input: OrderInput, releaseDate: Day, asOf: Day, shortfall: Scheduling.Shortfall?) {
         let served = plan.placement.servedUnits
-        status = served >= input.quantity ? "scheduled" : served > 0 ? "partial" : "unscheduled"
+        status = orderStatus(served: served, quantity: input.quantity)
         capability = input.capability.code
         quantity = input.quantity
         allocatedUnits = served
