@@ -7,14 +7,21 @@ import WeftStore
 /// Everything a handler needs: the database, the migrations it expects, settings, a logger.
 public struct AppContext: Sendable {
     public let pool: PostgresPool
+    /// What the reports and the dashboard's charts read through: a small pool on a read
+    /// replica (`WEFT_REPORTS_DATABASE_URL`), or `pool` itself when there is none.
+    public let reportsPool: PostgresPool
     public let migrations: MigrationRunner
     public let configuration: AppConfiguration
     public let logger: Logger
     /// Schedule runs executing in this process.
     public let runs: RunCoordinator
+    /// Each capability's slots and free units as order placement last saw them.
+    public let placements = PlacementCache()
 
-    public init(pool: PostgresPool, migrations: MigrationRunner, configuration: AppConfiguration, logger: Logger, runs: RunCoordinator? = nil) {
+    public init(pool: PostgresPool, migrations: MigrationRunner, configuration: AppConfiguration, logger: Logger, runs: RunCoordinator? = nil,
+                reportsPool: PostgresPool? = nil) {
         self.pool = pool
+        self.reportsPool = reportsPool ?? pool
         self.migrations = migrations
         self.configuration = configuration
         self.logger = logger

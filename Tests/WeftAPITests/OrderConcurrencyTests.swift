@@ -73,7 +73,7 @@ struct OrderConcurrencyTests {
                         let quantity = 3 + (client * 7 + round) % 9
                         let response = try await connection.send("POST", "/v1/orders", headers: ["Authorization": "Bearer \(key)"],
                                                                   json: OrderSubmitTests.order(due: 3, quantity: quantity))
-                        #expect(response.status == 201)
+                        #expect(response.status == 201, "\(String(decoding: response.body, as: UTF8.self))")
                         if response.status == 201, let id = response.json["id"] as? String { mine.append(id) }
                     }
                     return mine

@@ -1,0 +1,231 @@
+import Foundation
+import WeftCore
+import WeftHTTP
+import WeftStore
+
+/// `POST /v1/orders`' placement: plan from the process's ``PlacementCache`` and book with one
+/// statement that refuses if the plan went stale (see ``OrderRecords/book(on:_:_:generation:)``);
+/// after a refusal, plan again from what the refusal reported. Nothing is read per order but
+/// the Idempotency-Key record, so most of an order's cost is its one write. When many
+/// requests fight over the last units of a few slots, refusals can repeat; after a few the
+/// order is placed the pessimistic way instead (``OrderPlacer``: lock the slots, wait, read
+/// fresh), which always makes progress.
+struct OrderBooking {
+    let context: AppContext
+    /// Optimistic rounds before falling back to placement under locks.
+    static let optimisticRounds = 4
+
+    /// What the client gets: status, JSON body, and whether it is a replay.
+    typealias Answer = (status: Int, body: [UInt8], replayed: Bool)
+
+    private enum Round: Sendable {
+        case booked(Answer, freeAfter: [Int64: Int])
+        case replayed(Answer)
+        case refused(generation: Int64, free: [Int64: Int])
+    }
+
+    struct Submission: Sendable {
+        var input: OrderInput
+        var brokerID: UUID
+        var releaseDate: Day
+        var asOf: Day
+        var idempotency: (tenant: String, key: String, requestHash: [UInt8])?
+    }
+
+    func submit(_ submission: Submission) async throws -> Answer {
+        let input = submission.input
+        let capability = input.capability.code
+        let asOf = submission.asOf
+        let id = UUID()
+        let model = OrderPlacer.model(input, id: id, releaseDate: submission.releaseDate)
+        for _ in 0..<Self.optimisticRounds {
+            let (snapshot, free) = try await view(capability, asOf: asOf)
+            let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free)
+            let served = planned.placement.servedUnits
+            let order = OrderRecords.Order(
+                id: id, brokerID: submission.brokerID, capability: capability, quantity: input.quantity, dueDate: input.dueDate,
+                releaseDate: submission.releaseDate, maxUnitCost: input.maxUnitCost, regions: input.regions,
+                certifications: input.certifications, minLot: input.minLot, maxFactories: input.maxFactories,
+                priority: input.priority, reference: input.reference, status: orderStatus(served: served, quantity: input.quantity),
+                allocatedUnits: served, unscheduledReason: planned.shortfall.map { ShortfallDTO($0).message },
+                createdAt: Date(), updatedAt: Date(), cancelledAt: nil)
+            let idempotency = submission.idempotency
+            let outcome = try await context.pool.transaction { connection -> Round in
+                if let idempotency, let replay = try Self.replay(on: connection, idempotency) {
+                    return .replayed(replay)
+                }
+                let booking: OrderRecords.Booking
+                do {
+                    booking = try OrderRecords.book(on: connection, order, planned.allocations, generation: snapshot.generation)
+                } catch let error as PostgresError where error.sqlState == PostgresError.foreignKeyViolation
+                    && error.constraint == "orders_broker_id_fkey" {
+                    throw ValidationFailure(field: "broker_id", message: "no broker with this id exists").httpError
+                }
+                switch booking {
+                case .stale(let generation, let free):
+                    return .refused(generation: generation, free: free)
+                case .booked(let createdAt, let written, let freeAfter):
+                    var stored = order
+                    stored.createdAt = createdAt
+                    stored.updatedAt = createdAt
+                    let body = try Self.body(stored, planned: planned, snapshot: snapshot, written: written)
+                    if let idempotency {
+                        try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
+                                                      requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
+                    }
+                    return .booked((201, body, false), freeAfter: freeAfter)
+                }
+            }
+            switch outcome {
+            case .replayed(let answer):
+                return answer
+            case .booked(let answer, let freeAfter):
+                context.placements.observed(capability, planned: snapshot.generation, current: snapshot.generation,
+                                            free: freeAfter, slotIDs: planned.allocations.map(\.slotID))
+                return answer
+            case .refused(let generation, let free):
+                context.placements.observed(capability, planned: snapshot.generation, current: generation, free: free,
+                                            slotIDs: planned.allocations.map(\.slotID))
+            }
+        }
+        return try await submitUnderLocks(submission, id: id, model: model)
+    }
+
+    /// The held snapshot for today, or a fresh one read in one consistent snapshot.
+    private func view(_ capability: String, asOf: Day) async throws -> (PlacementCache.Snapshot, [Int]) {
+        if let held = context.placements.view(capability, asOf: asOf) { return held }
+        let (candidates, generation) = try await context.pool.transaction(.repeatableRead) { connection in
+            try CandidateRecords.snapshot(on: connection, capability: capability, from: asOf)
+        }
+        let snapshot = PlacementCache.Snapshot(capability: capability, asOf: asOf, generation: generation, candidates: candidates)
+        context.placements.install(snapshot)
+        return (snapshot, candidates.free)
+    }
+
+    /// A plan for one order from a snapshot's free units.
+    struct Planned: Sendable {
+        var placement: Scheduling.OrderPlacement
+        /// Snapshot slot index of each allocation, parallel to `allocations`.
+        var slots: [Int]
+        var allocations: [OrderRecords.NewAllocation]
+        var shortfall: Scheduling.Shortfall?
+    }
+
+    static func plan(_ order: Scheduling.Order, asOf: Day, snapshot: PlacementCache.Snapshot, free: [Int]) -> Planned {
+        let all = snapshot.candidates
+        let indices = Scheduling.placementCandidates(order: order, asOf: asOf, factories: all.factories, slots: all.slots,
+                                                     free: free, factorySlots: snapshot.factorySlots)
+        let placement = Scheduling.place(order: order, asOf: asOf, factories: all.factories, slots: indices.map { all.slots[$0] },
+                                         free: indices.map { free[$0] }, advise: false)
+        let slots = placement.allocations.map { indices[$0.slot] }
+        let allocations = zip(placement.allocations, slots).map { allocation, slot in
+            OrderRecords.NewAllocation(slotID: all.slotIDs[slot], units: allocation.units, unitCost: all.slots[slot].unitCost)
+        }
+        var planned = Planned(placement: placement, slots: slots, allocations: allocations, shortfall: nil)
+        if placement.servedUnits < order.quantity {
+            planned.shortfall = shortfall(order, asOf: asOf, snapshot: snapshot, free: free, planned: planned)
+        }
+        return planned
+    }
+
+    /// Why a short plan is short and what would serve more: placement again over every slot
+    /// up to the advice horizon, with the plan's own units counted as the order's.
+    private static func shortfall(_ order: Scheduling.Order, asOf: Day, snapshot: PlacementCache.Snapshot, free: [Int],
+                                  planned: Planned) -> Scheduling.Shortfall? {
+        let all = snapshot.candidates
+        let horizon = order.dueDate.adding(days: OrderPlacer.adviceHorizonDays)
+        let indices = all.slots.indices.filter { all.slots[$0].day <= horizon }
+        let position = Dictionary(uniqueKeysWithValues: indices.enumerated().map { ($1, $0) })
+        var wideFree = indices.map { free[$0] }
+        var existing: [Scheduling.SlotUnits] = []
+        for (allocation, slot) in zip(planned.placement.allocations, planned.slots) {
+            guard let at = position[slot] else { continue }
+            wideFree[at] = max(0, wideFree[at] - allocation.units)
+            existing.append(Scheduling.SlotUnits(slot: at, units: allocation.units))
+        }
+        let again = Scheduling.place(order: order, asOf: asOf, factories: all.factories, slots: indices.map { all.slots[$0] },
+                                     free: wideFree, existing: existing, advise: true)
+        return again.shortfall ?? planned.placement.shortfall
+    }
+
+    /// The stored answer for a retried Idempotency-Key; 409 while the first is in flight, 422
+    /// for another body under the same key.
+    private static func replay(on connection: PostgresConnection, _ idempotency: (tenant: String, key: String, requestHash: [UInt8])) throws -> Answer? {
+        guard try IdempotencyRecords.tryLock(on: connection, tenant: idempotency.tenant, key: idempotency.key) else {
+            throw HTTPError(.conflict, detail: "A request with this Idempotency-Key is still being processed; retry in a moment to get its result.",
+                            headers: ["Retry-After": "1"])
+        }
+        guard let record = try IdempotencyRecords.find(on: connection, tenant: idempotency.tenant, key: idempotency.key) else { return nil }
+        guard record.requestHash == idempotency.requestHash else {
+            throw HTTPError(.unprocessableEntity, detail: "This Idempotency-Key was already used with a different request body; use a new key for a new order.",
+                            title: "Idempotency-Key reused", errors: [FieldError(field: "Idempotency-Key", message: "was used before with another body")])
+        }
+        return (record.status, record.body, true)
+    }
+
+    /// The 201 body: built from what was just written rather than read back.
+    private static func body(_ order: OrderRecords.Order, planned: Planned, snapshot: PlacementCache.Snapshot,
+                             written: [Int64: (id: Int64, createdAt: Date)]) throws -> [UInt8] {
+        let all = snapshot.candidates
+        var setupCosts: [UUID: Int64] = [:]
+        let allocations = zip(planned.allocations, planned.slots).map { new, slot in
+            let row = written[new.slotID]!
+            let factory = all.slots[slot].factory
+            setupCosts[all.factoryIDs[factory]] = all.factories[factory].setupCost
+            return OrderRecords.Allocation(id: row.id, orderID: order.id, slotID: new.slotID, factoryID: all.factoryIDs[factory],
+                                           capability: order.capability, day: all.slots[slot].day, units: new.units,
+                                           unitCost: new.unitCost, status: "planned", runID: nil, createdAt: row.createdAt, confirmedAt: nil)
+        }.sorted { ($0.day, $0.factoryID.uuidString, $0.id) < ($1.day, $1.factoryID.uuidString, $1.id) }
+        return Array(try JSON.encoder.encode(OrderDTO(order, allocations: allocations, setupCosts: setupCosts, shortfall: planned.shortfall)))
+    }
+}
+
+extension OrderBooking {
+    /// The pessimistic way: read the eligible slots in the transaction, lock the chosen ones
+    /// in id order, check and re-plan with fresh figures until the plan fits, then write.
+    /// Slower (the read is most of an order's cost) but it waits for its turn instead of
+    /// being refused again and again.
+    private func submitUnderLocks(_ submission: Submission, id: UUID, model: Scheduling.Order) async throws -> Answer {
+        let input = submission.input
+        let capability = input.capability.code
+        let asOf = submission.asOf
+        return try await context.pool.transaction { connection -> Answer in
+            if let idempotency = submission.idempotency, let replay = try Self.replay(on: connection, idempotency) {
+                return replay
+            }
+            let plan = try OrderPlacer.plan(on: connection, order: model, capability: capability, asOf: asOf, lock: true)
+            let shortfall = try OrderPlacer.shortfall(on: connection, plan: plan, capability: capability, asOf: asOf)
+            let served = plan.placement.servedUnits
+            let order: OrderRecords.Order
+            do {
+                order = try OrderRecords.insert(on: connection, OrderRecords.Order(
+                    id: id, brokerID: submission.brokerID, capability: capability, quantity: input.quantity, dueDate: input.dueDate,
+                    releaseDate: submission.releaseDate, maxUnitCost: input.maxUnitCost, regions: input.regions,
+                    certifications: input.certifications, minLot: input.minLot, maxFactories: input.maxFactories,
+                    priority: input.priority, reference: input.reference, status: orderStatus(served: served, quantity: input.quantity),
+                    allocatedUnits: served, unscheduledReason: shortfall.map { ShortfallDTO($0).message },
+                    createdAt: Date(), updatedAt: Date(), cancelledAt: nil))
+            } catch let error as PostgresError where error.sqlState == PostgresError.foreignKeyViolation {
+                throw ValidationFailure(field: "broker_id", message: "no broker with this id exists").httpError
+            }
+            let written = try OrderRecords.insertAllocations(on: connection, orderID: id, plan.allocations)
+            let allocations = plan.allocations.indices.map { index in
+                let new = plan.allocations[index]
+                let row = written[new.slotID]!
+                return OrderRecords.Allocation(id: row.id, orderID: id, slotID: new.slotID, factoryID: plan.factoryIDs[index],
+                                               capability: capability, day: plan.days[index], units: new.units,
+                                               unitCost: new.unitCost, status: "planned", runID: nil, createdAt: row.createdAt, confirmedAt: nil)
+            }.sorted { ($0.day, $0.factoryID.uuidString, $0.id) < ($1.day, $1.factoryID.uuidString, $1.id) }
+            let setupCosts = Dictionary(plan.placement.allocations.map { allocation -> (UUID, Int64) in
+                let factory = plan.candidates.slots[allocation.slot].factory
+                return (plan.candidates.factoryIDs[factory], plan.candidates.factories[factory].setupCost)
+            }, uniquingKeysWith: { first, _ in first })
+            let body = Array(try JSON.encoder.encode(OrderDTO(order, allocations: allocations, setupCosts: setupCosts, shortfall: shortfall)))
+            if let idempotency = submission.idempotency {
+                try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
+                                              requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
+            }
+            return (201, body, false)
+        }
+    }
+}
