@@ -48,8 +48,13 @@ public final class PostgresConnection: @unchecked Sendable {
         return connection
     }
 
+    /// Set when libpq reported a failure of its own rather than an error from the server (no
+    /// SQLSTATE): typically the server went away mid-query. libpq may still report
+    /// CONNECTION_OK until it reads the end of the stream, so this is what condemns the connection.
+    private var lost = false
+
     /// True once the connection is unusable; the pool then replaces it.
-    public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+    public var isBroken: Bool { lost || PQstatus(handle) != CONNECTION_OK }
 
     /// True when no transaction is open and no command is in progress.
     public var isIdle: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
@@ -103,7 +108,9 @@ public final class PostgresConnection: @unchecked Sendable {
 
     private func check(_ raw: OpaquePointer?) throws -> PostgresResult {
         guard let raw else {
-            throw PostgresError(isBroken ? .connection : .server, lastErrorMessage)
+            // No result at all: out of memory or no usable connection; either way start afresh.
+            lost = true
+            throw PostgresError(.connection, lastErrorMessage)
         }
         let result = PostgresResult(handle: raw)
         switch PQresultStatus(raw) {
@@ -116,6 +123,9 @@ public final class PostgresConnection: @unchecked Sendable {
             }
             let sqlState = field("C")
             let message = field("M") ?? lastErrorMessage
+            // Errors the server sends carry a SQLSTATE; libpq's own ("server closed the
+            // connection unexpectedly" after an immediate shutdown or crash) do not.
+            if sqlState == nil { lost = true }
             let kind: PostgresError.Kind = (isBroken && (sqlState == nil || sqlState!.hasPrefix("08") || sqlState!.hasPrefix("57P"))) ? .connection : .server
             throw PostgresError(kind, message, sqlState: sqlState, detail: field("D"), constraint: field("n"))
         }
