@@ -34,7 +34,11 @@ INSERT INTO factory_capabilities SELECT id, 'pcb.fab', 500 + (random() * 4500)::
 INSERT INTO capacity_slots (factory_id, capability, day, units, unit_cost)
 SELECT f.id, 'pcb.fab', current_date + d, 200 + (random() * 800)::int, 50 + (random() * 100)::int
   FROM factories f, generate_series(0, 29) d;
-ANALYZE;
+-- Only the seeded tables: ANALYZE on the still empty orders and allocations would record them
+-- as known to be empty, and every connection would then plan its foreign-key checks against
+-- orders as sequential scans and keep those plans while the table grows (until autovacuum
+-- analyzes it, a minute or more later): a warm-up artefact of a brand-new database, not Weft.
+ANALYZE brokers, factories, factory_capabilities, capacity_slots;
 SQL
 broker=$(psql -qAt "$DATABASE_URL" -c "SELECT id FROM brokers LIMIT 1")
 export WEFT_KEY=$("$weft" keys create --role broker --broker "$broker" | tail -n 1)

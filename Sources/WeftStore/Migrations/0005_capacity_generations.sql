@@ -29,17 +29,19 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Runs after every slot update, including the allocation triggers' own updates of `allocated`:
--- only a change that can make room (fewer allocated units, more units) or changes what a slot
--- is (price, day, factory) moves the generation; an order's booking never does.
-CREATE FUNCTION weft_slots_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A row trigger whose WHEN clause the executor evaluates without calling any function: an
+-- order's booking (only `allocated` rising) costs nothing here. Only a change that can make
+-- room (fewer allocated units, more units) or changes what a slot is (price, day, factory,
+-- capability) moves the generation, once per capability and transaction.
+CREATE FUNCTION weft_slot_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM weft_bump_generations(ARRAY(
-        SELECT DISTINCT n.capability FROM new_rows n JOIN old_rows o ON o.id = n.id
-         WHERE n.allocated < o.allocated OR n.units <> o.units OR n.unit_cost <> o.unit_cost
-            OR n.day <> o.day OR n.factory_id <> o.factory_id OR n.capability <> o.capability
-        UNION
-        SELECT o.capability FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE n.capability <> o.capability));
+    IF current_setting('weft.bumped.' || NEW.capability, true) IS DISTINCT FROM txid_current()::text THEN
+        PERFORM weft_bump_generations(ARRAY[NEW.capability]);
+        PERFORM set_config('weft.bumped.' || NEW.capability, txid_current()::text, true);
+    END IF;
+    IF NEW.capability <> OLD.capability THEN
+        PERFORM weft_bump_generations(ARRAY[OLD.capability]);
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -47,8 +49,10 @@ CREATE TRIGGER capacity_slots_inserted AFTER INSERT ON capacity_slots
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION weft_slots_inserted();
 CREATE TRIGGER capacity_slots_deleted AFTER DELETE ON capacity_slots
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION weft_slots_deleted();
-CREATE TRIGGER capacity_slots_updated AFTER UPDATE ON capacity_slots
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION weft_slots_updated();
+CREATE TRIGGER capacity_slots_changed AFTER UPDATE ON capacity_slots FOR EACH ROW
+    WHEN (NEW.allocated < OLD.allocated OR NEW.units <> OLD.units OR NEW.unit_cost <> OLD.unit_cost
+          OR NEW.day <> OLD.day OR NEW.factory_id <> OLD.factory_id OR NEW.capability <> OLD.capability)
+    EXECUTE FUNCTION weft_slot_changed();
 
 -- Setup costs and the capabilities a factory offers.
 CREATE FUNCTION weft_factory_capabilities_changed() RETURNS trigger LANGUAGE plpgsql AS $$
