@@ -92,7 +92,7 @@ struct OrderBooking {
     }
 
     /// The held snapshot for today, or a fresh one read in one consistent snapshot.
-    private func view(_ capability: String, asOf: Day) async throws -> (PlacementCache.Snapshot, [Int]) {
+    func view(_ capability: String, asOf: Day) async throws -> (PlacementCache.Snapshot, [Int]) {
         if let held = context.placements.view(capability, asOf: asOf) { return held }
         let (candidates, generation) = try await context.pool.transaction(.repeatableRead) { connection in
             try CandidateRecords.snapshot(on: connection, capability: capability, from: asOf)

@@ -25,19 +25,15 @@ extension OrderRoutes {
         return Response(status: HTTPResponseStatus(statusCode: status), headers: headers, body: body)
     }
 
-    /// `POST /v1/quotes`: the plan the order would get now; nothing is written or locked.
+    /// `POST /v1/quotes`: the plan the order would get now (``OrderBooking/quote(_:releaseDate:asOf:)``);
+    /// nothing is written or locked.
     func quote(_ request: Request) async throws -> Response {
         let principal = try Principal.require(.broker, .admin)
         let input = try request.input(OrderInput.self)
         if principal.role == .broker { _ = try broker(for: principal, input) }
         let asOf = Day.today
         let release = try releaseDate(input, asOf: asOf)
-        let quote = try await context.pool.withConnection { connection -> QuoteDTO in
-            let model = OrderPlacer.model(input, id: UUID(), releaseDate: release)
-            let plan = try OrderPlacer.plan(on: connection, order: model, capability: input.capability.code, asOf: asOf, lock: false)
-            let shortfall = try OrderPlacer.shortfall(on: connection, plan: plan, capability: input.capability.code, asOf: asOf)
-            return QuoteDTO(plan: plan, input: input, releaseDate: release, asOf: asOf, shortfall: shortfall)
-        }
+        let quote = try await OrderBooking(context: context).quote(input, releaseDate: release, asOf: asOf)
         return try Response.json(quote)
     }
 
@@ -86,8 +82,9 @@ struct QuoteDTO: Codable, Sendable {
     var shortfall: ShortfallDTO?
     var allocations: [AllocationDTO]
 
-    init(plan: OrderPlacer.Plan, input: OrderInput, releaseDate: Day, asOf: Day, shortfall: Scheduling.Shortfall?) {
-        let served = plan.placement.servedUnits
+    init(input: OrderInput, releaseDate: Day, asOf: Day, placement: Scheduling.OrderPlacement, shortfall: Scheduling.Shortfall?,
+         allocations: [AllocationDTO]) {
+        let served = placement.servedUnits
         status = orderStatus(served: served, quantity: input.quantity)
         capability = input.capability.code
         quantity = input.quantity
@@ -95,12 +92,9 @@ struct QuoteDTO: Codable, Sendable {
         dueDate = input.dueDate
         self.releaseDate = releaseDate
         self.asOf = asOf
-        cost = plan.placement.cost
-        exact = plan.placement.exact
+        cost = placement.cost
+        exact = placement.exact
         self.shortfall = shortfall.map(ShortfallDTO.init)
-        allocations = plan.allocations.indices.map { index in
-            AllocationDTO(factoryID: plan.factoryIDs[index], capability: input.capability.code, date: plan.days[index],
-                          units: plan.allocations[index].units, unitCost: plan.allocations[index].unitCost, status: "quoted")
-        }
+        self.allocations = allocations
     }
 }

@@ -32,3 +32,22 @@ extension CandidateRecords {
             .first.map { try $0.decode(Int64.self, 0) } ?? 0
     }
 }
+
+extension CandidateRecords {
+    /// The capability's generation and the free units of the given slots, read in one
+    /// statement (one snapshot) without locking: what confirms a quote made from the placement
+    /// cache. A slot that no longer exists is missing from the answer.
+    public static func freeUnits(on connection: PostgresConnection, capability: String, slotIDs: [Int64]) throws -> (generation: Int64, free: [Int64: Int]) {
+        var generation: Int64 = 0
+        var free: [Int64: Int] = [:]
+        for row in try connection.query("""
+            SELECT g.generation, s.id, s.units - s.allocated
+              FROM (SELECT coalesce((SELECT generation FROM capability_generations WHERE capability = $1), 0) AS generation) g
+              LEFT JOIN capacity_slots s ON s.id = ANY($2::int8[])
+            """, capability, slotIDs) {
+            generation = try row.decode(Int64.self, 0)
+            if !row.isNull(1) { free[try row.decode(Int64.self, 1)] = try row.decode(Int.self, 2) }
+        }
+        return (generation, free)
+    }
+}

@@ -77,6 +77,11 @@ struct PlacementCacheTests {
             INSERT INTO allocations (order_id, slot_id, units, unit_cost)
             SELECT o.id, s.id, 25, 5 FROM o, capacity_slots s WHERE s.factory_id = $2
             """, network.brokerID, network.factoryIDs["Cheap"]!)
+        // A quote reads the planned slots before answering: it sees the 4 units left too.
+        let quote = try await client.send("POST", "/v1/quotes", headers: auth, json: OrderSubmitTests.order(due: 3, quantity: 10))
+        #expect(quote.status == 200)
+        #expect(Self.units(quote) == [network.factoryIDs["Cheap"]!.uuidString.lowercased(): 4, network.factoryIDs["Dear"]!.uuidString.lowercased(): 6])
+        #expect(quote.json["cost"] as? Int == 4 * 5 + 6 * 9)
         let order = try await client.send("POST", "/v1/orders", headers: auth, json: OrderSubmitTests.order(due: 3, quantity: 10))
         #expect(order.status == 201)
         #expect(Self.units(order) == [network.factoryIDs["Cheap"]!.uuidString.lowercased(): 4, network.factoryIDs["Dear"]!.uuidString.lowercased(): 6])
