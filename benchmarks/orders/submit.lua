@@ -1,5 +1,6 @@
 -- wrk script: POST /v1/orders with varied small orders. Each request carries a unique
 -- reference (thread + counter) so duplicates would show up in the database afterwards.
+-- With WEFT_IDEMPOTENCY=1 each request also sends that reference as its Idempotency-Key.
 local threads = {}
 local counter = 0
 local thread_id = 0
@@ -21,10 +22,14 @@ function request()
     local body = string.format(
         '{"capability":"pcb.fab","quantity":%d,"due_date":"%s","max_factories":%d,"priority":%d,"reference":"t%d-%d"}',
         math.random(5, 200), due, math.random(1, 4), math.random(1, 5), thread_id, counter)
-    return wrk.format("POST", "/v1/orders", {
+    local headers = {
         ["Content-Type"] = "application/json",
         ["Authorization"] = "Bearer " .. os.getenv("WEFT_KEY"),
-    }, body)
+    }
+    if os.getenv("WEFT_IDEMPOTENCY") == "1" then
+        headers["Idempotency-Key"] = string.format("t%d-%d", thread_id, counter)
+    end
+    return wrk.format("POST", "/v1/orders", headers, body)
 end
 
 function response(status, headers, body)
