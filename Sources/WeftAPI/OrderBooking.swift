@@ -93,13 +93,13 @@ struct OrderBooking {
 
     /// The held snapshot for today, or a fresh one read in one consistent snapshot.
     func view(_ capability: String, asOf: Day) async throws -> (PlacementCache.Snapshot, [Int]) {
-        if let held = context.placements.view(capability, asOf: asOf) { return held }
-        let (candidates, generation) = try await context.pool.transaction(.repeatableRead) { connection in
-            try CandidateRecords.snapshot(on: connection, capability: capability, from: asOf)
+        let pool = context.pool
+        return try await context.placements.view(capability, asOf: asOf) {
+            let (candidates, generation) = try await pool.transaction(.repeatableRead) { connection in
+                try CandidateRecords.snapshot(on: connection, capability: capability, from: asOf)
+            }
+            return PlacementCache.Snapshot(capability: capability, asOf: asOf, generation: generation, candidates: candidates)
         }
-        let snapshot = PlacementCache.Snapshot(capability: capability, asOf: asOf, generation: generation, candidates: candidates)
-        context.placements.install(snapshot)
-        return (snapshot, candidates.free)
     }
 
     /// A plan for one order from a snapshot's free units.

@@ -52,6 +52,9 @@ public final class PlacementCache: Sendable {
     }
 
     private let entries = Mutex<[String: Entry]>([:])
+    /// Reads in progress, by capability and day: requests that find no snapshot wait for the
+    /// one read rather than each reading thousands of slots at once.
+    private let reads = Mutex<[String: Task<Snapshot, any Error>]>([:])
 
     public init() {}
 
@@ -61,6 +64,26 @@ public final class PlacementCache: Sendable {
             guard let entry = entries[capability], entry.snapshot.asOf == asOf else { return nil }
             return (entry.snapshot, entry.free)
         }
+    }
+
+    /// The held snapshot for `asOf`, or one read by `read` (shared with every request that
+    /// asks while it is being read).
+    func view(_ capability: String, asOf: Day, read: @escaping @Sendable () async throws -> Snapshot) async throws -> (snapshot: Snapshot, free: [Int]) {
+        if let held = view(capability, asOf: asOf) { return held }
+        let key = "\(capability)@\(asOf)"
+        let task = reads.withLock { reads in
+            if let running = reads[key] { return running }
+            let task = Task { try await read() }
+            reads[key] = task
+            return task
+        }
+        let result = await task.result
+        reads.withLock { reads in
+            if reads[key] == task { reads[key] = nil }
+        }
+        let snapshot = try result.get()
+        install(snapshot)
+        return view(capability, asOf: asOf) ?? (snapshot, snapshot.candidates.free)
     }
 
     /// Holds a freshly read snapshot, unless one of a later generation arrived meanwhile.

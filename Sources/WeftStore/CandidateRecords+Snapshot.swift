@@ -8,20 +8,38 @@ extension CandidateRecords {
     /// and the slots come from one snapshot.
     public static func snapshot(on connection: PostgresConnection, capability: String, from: Day) throws -> (candidates: Candidates, generation: Int64) {
         let generation = try generation(on: connection, capability: capability)
-        let rows = try connection.query("""
-            SELECT \(columns)
-              FROM factory_capabilities fc
-              JOIN factories f ON f.id = fc.factory_id
-              LEFT JOIN capacity_slots s ON s.factory_id = fc.factory_id AND s.capability = fc.capability AND s.day >= $2
-             WHERE fc.capability = $1
-             ORDER BY f.id, s.day, s.id
-            """, capability, from)
         var candidates = Candidates()
         var index: [UUID: Int] = [:]
+        for row in try connection.query("""
+            SELECT f.id, f.lead_days, f.region, f.certifications, f.active, fc.setup_cost
+              FROM factory_capabilities fc JOIN factories f ON f.id = fc.factory_id
+             WHERE fc.capability = $1 ORDER BY f.id
+            """, capability) {
+            let id = try row.decode(UUID.self, 0)
+            index[id] = candidates.factories.count
+            candidates.factoryIDs.append(id)
+            candidates.factories.append(Scheduling.Factory(
+                id: id.uuidString.lowercased(), active: try row.decode(Bool.self, 4), region: try row.decode(String.self, 2),
+                certifications: Set(try row.decode([String].self, 3)), leadDays: try row.decode(Int.self, 1),
+                setupCost: try row.decode(Int64.self, 5)))
+        }
+        // Slots apart from their factories, in the factories' order: a join would repeat each
+        // factory's columns on every one of thousands of rows, and this is read whenever the
+        // capability's generation moves.
         var previous: PostgresRow?
-        for row in rows {
-            try candidates.add(row, previous: previous, factoryIndex: &index)
+        var factory: Int?
+        for row in try connection.query("""
+            SELECT s.factory_id, s.id, s.day, s.units - s.allocated, s.unit_cost, s.units
+              FROM capacity_slots s WHERE s.capability = $1 AND s.day >= $2 ORDER BY s.factory_id, s.day
+            """, capability, from) {
+            if previous == nil || !previous!.sameValue(0, as: row) { factory = index[try row.decode(UUID.self, 0)] }
             previous = row
+            guard let factory else { continue } // cannot happen: slots reference their factory's capability
+            let slotID = try row.decode(Int64.self, 1)
+            candidates.slotIDs.append(slotID)
+            candidates.slots.append(Scheduling.Slot(id: String(slotID), factory: factory, day: try row.decode(Day.self, 2),
+                                                    units: try row.decode(Int.self, 5), unitCost: try row.decode(Int64.self, 4)))
+            candidates.free.append(try row.decode(Int.self, 3))
         }
         return (candidates, generation)
     }

@@ -32,7 +32,8 @@ END $$;
 -- A row trigger whose WHEN clause the executor evaluates without calling any function: an
 -- order's booking (only `allocated` rising) costs nothing here. Only a change that can make
 -- room (fewer allocated units, more units) or changes what a slot is (price, day, factory,
--- capability) moves the generation, once per capability and transaction.
+-- capability) moves the generation, once per capability and transaction. Fewer units only
+-- take room away, like a booking: the booking statement's own check covers that.
 CREATE FUNCTION weft_slot_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF current_setting('weft.bumped.' || NEW.capability, true) IS DISTINCT FROM txid_current()::text THEN
@@ -50,7 +51,7 @@ CREATE TRIGGER capacity_slots_inserted AFTER INSERT ON capacity_slots
 CREATE TRIGGER capacity_slots_deleted AFTER DELETE ON capacity_slots
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION weft_slots_deleted();
 CREATE TRIGGER capacity_slots_changed AFTER UPDATE ON capacity_slots FOR EACH ROW
-    WHEN (NEW.allocated < OLD.allocated OR NEW.units <> OLD.units OR NEW.unit_cost <> OLD.unit_cost
+    WHEN (NEW.allocated < OLD.allocated OR NEW.units > OLD.units OR NEW.unit_cost <> OLD.unit_cost
           OR NEW.day <> OLD.day OR NEW.factory_id <> OLD.factory_id OR NEW.capability <> OLD.capability)
     EXECUTE FUNCTION weft_slot_changed();
 
