@@ -91,15 +91,20 @@ struct OrderBooking {
         return try await submitUnderLocks(submission, id: id, model: model)
     }
 
-    /// The held snapshot for today, or a fresh one read in one consistent snapshot.
+    /// The held copy for today, caught up from the change log when it is behind, or read anew
+    /// (each in one consistent snapshot).
     func view(_ capability: String, asOf: Day) async throws -> (PlacementCache.Snapshot, [Int]) {
         let pool = context.pool
-        return try await context.placements.view(capability, asOf: asOf) {
+        return try await context.placements.view(capability, asOf: asOf, catchUp: { held in
+            try await pool.withConnection { connection in
+                try CandidateRecords.changes(on: connection, capability: capability, since: held.generation)
+            }
+        }, read: {
             let (candidates, generation) = try await pool.transaction(.repeatableRead) { connection in
                 try CandidateRecords.snapshot(on: connection, capability: capability, from: asOf)
             }
             return PlacementCache.Snapshot(capability: capability, asOf: asOf, generation: generation, candidates: candidates)
-        }
+        })
     }
 
     /// A plan for one order from a snapshot's free units.

@@ -69,3 +69,43 @@ extension CandidateRecords {
         return (generation, free)
     }
 }
+
+extension CandidateRecords {
+    /// What changed in a capability's slots since a generation (migration 0005's log).
+    public struct Changes: Sendable {
+        /// The capability's generation now.
+        public var generation: Int64
+        /// True when the log cannot bring a copy up to date: more than slot figures changed,
+        /// or the log no longer reaches back that far. Read the capability again.
+        public var rereadAll: Bool
+        /// Current figures of every slot logged since: (id, day, free units, unit cost).
+        public var slots: [(id: Int64, day: Day, free: Int, unitCost: Int64)]
+    }
+
+    /// The slots changed since `generation`, with their current figures, read in one
+    /// statement so that they and the generation come from one snapshot.
+    public static func changes(on connection: PostgresConnection, capability: String, since generation: Int64) throws -> Changes {
+        var changes = Changes(generation: generation, rereadAll: false, slots: [])
+        var oldest: Int64?
+        for row in try connection.query("""
+            SELECT g.generation, g.oldest, c.present, c.slot_id, s.day, s.units - s.allocated, s.unit_cost
+              FROM (SELECT coalesce((SELECT generation FROM capability_generations WHERE capability = $1), 0) AS generation,
+                           (SELECT min(generation) FROM capacity_changes WHERE capability = $1) AS oldest) g
+              LEFT JOIN (SELECT DISTINCT slot_id, true AS present FROM capacity_changes
+                          WHERE capability = $1 AND generation > $2) c ON true
+              LEFT JOIN capacity_slots s ON s.id = c.slot_id
+            """, capability, generation) {
+            changes.generation = try row.decode(Int64.self, 0)
+            oldest = try row.decode(Int64?.self, 1)
+            guard !row.isNull(2) else { continue } // nothing logged since
+            guard !row.isNull(3), !row.isNull(4) else { // a reshaping, or a slot since deleted
+                changes.rereadAll = true
+                continue
+            }
+            changes.slots.append((try row.decode(Int64.self, 3), try row.decode(Day.self, 4),
+                                  try row.decode(Int.self, 5), try row.decode(Int64.self, 6)))
+        }
+        if changes.generation != generation, (oldest ?? .max) > generation + 1 { changes.rereadAll = true }
+        return changes
+    }
+}
