@@ -10,7 +10,8 @@
 #
 # With DATABASE_URL set it uses that (empty, migrated or not) database; otherwise it starts a
 # private PostgreSQL in a temporary directory, like scripts/run, and removes it afterwards.
-# BUILD=0 uses the release binary already built.
+# BUILD=0 uses the release binary already built; SCRATCH=DIR builds in (and runs from) DIR
+# instead of SwiftPM's default .build, so it does not contend with other builds.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -22,11 +23,13 @@ days=${DAYS:-30}
 orders=${ORDERS:-100000}
 
 weft_require_packages
+scratch=()
+[ -n "${SCRATCH:-}" ] && scratch=(--scratch-path "$SCRATCH")
 if [ "${BUILD:-1}" != 0 ]; then
     echo "Building weft (release) ..." >&2
-    swift build -c release --product weft >&2
+    swift build -c release ${scratch[@]+"${scratch[@]}"} --product weft >&2
 fi
-weft="$(swift build -c release --show-bin-path)/weft"
+weft="$(swift build -c release ${scratch[@]+"${scratch[@]}"} --show-bin-path)/weft"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-report-bench.XXXXXX")
 server_pid=

@@ -44,7 +44,7 @@ struct DashboardRoutes {
 
     private func overview(_ request: Request) async throws -> String {
         let filter = try request.queryInput { ReportRoutes.slotFilter(&$0) }
-        let data = try await context.pool.transaction(.repeatableRead) { connection in
+        let data = try await context.reportsPool.transaction(.repeatableRead) { connection in
             (heat: try ReportRecords.heatMap(on: connection, filter), totals: try ReportRecords.utilizationTotals(on: connection, filter),
              network: try ReportRecords.overview(on: connection), groups: try ReportRecords.statusGroups(on: connection, ReportRecords.OrderFilter()),
              options: try ReportRecords.filterOptions(on: connection))
@@ -88,7 +88,7 @@ struct DashboardRoutes {
 
     private func orderPlan(_ request: Request) async throws -> String {
         let chosen = try request.queryInput { $0.id("id") }
-        let data = try await context.pool.transaction(.repeatableRead) { connection -> (recent: [ReportRecords.OrderSummary], order: ReportRecords.OrderSummary?, bars: [ReportRecords.GanttBar]) in
+        let data = try await context.reportsPool.transaction(.repeatableRead) { connection -> (recent: [ReportRecords.OrderSummary], order: ReportRecords.OrderSummary?, bars: [ReportRecords.GanttBar]) in
             let recent = try ReportRecords.recentPlannedOrders(on: connection, limit: 40)
             // Without a choice, show the most split of the recent orders: the richest picture.
             let id = chosen.flatMap { UUID(uuidString: $0.text) } ?? recent.max { ($0.factories, $1.id.uuidString) < ($1.factories, $0.id.uuidString) }?.id
@@ -125,7 +125,7 @@ struct DashboardRoutes {
 
     private func unserved(_ request: Request) async throws -> String {
         try request.queryInput { _ in () }
-        let data = try await context.pool.transaction(.repeatableRead) { connection in
+        let data = try await context.reportsPool.transaction(.repeatableRead) { connection in
             (groups: try ReportRecords.statusGroups(on: connection, ReportRecords.OrderFilter()),
              orders: try ReportRecords.unservedOrders(on: connection, limit: 200))
         }
@@ -158,7 +158,7 @@ struct DashboardRoutes {
 
     private func runs(_ request: Request) async throws -> String {
         try request.queryInput { _ in () }
-        let runs = try await context.pool.withConnection { connection in try ReportRecords.runHistory(on: connection, limit: 60) }
+        let runs = try await context.reportsPool.withConnection { connection in try ReportRecords.runHistory(on: connection, limit: 60) }
         var body = "<h1>Schedule runs</h1><p class=\"lead\">The plan's score before and after each re-optimisation run (lower is better), beside the run's lower bound.</p>"
         guard !runs.isEmpty else {
             body += "<div class=\"empty\">No schedule runs yet. An admin starts one with <code>POST /v1/schedule-runs</code>; its scores appear here.</div>"

@@ -98,14 +98,14 @@ struct UtilizationReport: Encodable, Sendable {
         }
         var writer = CSVWriter(header: keys + figures)
         for row in rows {
-            let key: [String]
+            let key: [CSVCell]
             switch groupBy {
-            case "factory": key = [row.factoryId.csv, row.factoryName.csv, row.region.csv, row.active.map { String($0) }.csv]
-            case "capability": key = [row.capability.csv]
-            default: key = [row.date?.iso ?? ""]
+            case "factory": key = [.text(row.factoryId), .text(row.factoryName), .text(row.region), .text(row.active.map { String($0) })]
+            case "capability": key = [.text(row.capability)]
+            default: key = [.text(row.date?.iso)]
             }
             let f = row.figures
-            writer.row(key + [String(f.factories), String(f.slots), String(f.capacity), String(f.allocated), String(f.free), f.utilization.csv])
+            writer.row(key + [.number(f.factories), .number(f.slots), .number(f.capacity), .number(f.allocated), .number(f.free), .number(f.utilization)])
         }
         return writer
     }
@@ -192,34 +192,35 @@ struct OrdersReport: Encodable, Sendable {
     var csv: CSVWriter {
         var writer = CSVWriter(header: ["section", "key", "metric", "value"])
         for status in byStatus {
-            writer.row(["status", status.status, "orders", String(status.orders)])
-            writer.row(["status", status.status, "quantity", String(status.quantity)])
-            writer.row(["status", status.status, "allocated_units", String(status.allocatedUnits)])
+            writer.row(["status", .text(status.status), "orders", .number(status.orders)])
+            writer.row(["status", .text(status.status), "quantity", .number(status.quantity)])
+            writer.row(["status", .text(status.status), "allocated_units", .number(status.allocatedUnits)])
         }
-        writer.row(["units", "", "ordered", String(units.ordered)])
-        writer.row(["units", "", "served", String(units.served)])
-        writer.row(["units", "", "unserved", String(units.unserved)])
+        writer.row(["units", "", "ordered", .number(units.ordered)])
+        writer.row(["units", "", "served", .number(units.served)])
+        writer.row(["units", "", "unserved", .number(units.unserved)])
         for reason in unservedByReason {
-            writer.row(["unserved_reason", reason.reason, "orders", String(reason.orders)])
-            writer.row(["unserved_reason", reason.reason, "units", String(reason.units)])
-            writer.row(["unserved_reason", reason.reason, "description", reason.description])
+            writer.row(["unserved_reason", .text(reason.reason), "orders", .number(reason.orders)])
+            writer.row(["unserved_reason", .text(reason.reason), "units", .number(reason.units)])
+            // A reason Weft does not classify is reported by its stored text: text, not a number.
+            writer.row(["unserved_reason", .text(reason.reason), "description", .text(reason.description)])
         }
         for split in factoriesPerOrder {
-            writer.row(["factories_per_order", String(split.factories), "orders", String(split.orders)])
+            writer.row(["factories_per_order", .number(split.factories), "orders", .number(split.orders)])
         }
         for cost in costByCapability {
-            let metrics: [(String, String)] = [
-                ("orders", String(cost.orders)), ("units", String(cost.units)), ("unit_cost_total", String(cost.unitCostTotal)),
-                ("setup_cost_total", String(cost.setupCostTotal)), ("total_cost", String(cost.totalCost)),
-                ("average_unit_cost", cost.averageUnitCost.csv), ("average_cost_per_unit", cost.averageCostPerUnit.csv),
+            let metrics: [(String, CSVCell)] = [
+                ("orders", .number(cost.orders)), ("units", .number(cost.units)), ("unit_cost_total", .number(cost.unitCostTotal)),
+                ("setup_cost_total", .number(cost.setupCostTotal)), ("total_cost", .number(cost.totalCost)),
+                ("average_unit_cost", .number(cost.averageUnitCost)), ("average_cost_per_unit", .number(cost.averageCostPerUnit)),
             ]
-            for (metric, value) in metrics { writer.row(["cost", cost.capability, metric, value]) }
+            for (metric, value) in metrics { writer.row(["cost", .text(cost.capability), .text(metric), value]) }
         }
-        let punctuality: [(String, String)] = [
-            ("orders", String(onTime.orders)), ("orders_on_time", String(onTime.ordersOnTime)), ("orders_late", String(onTime.ordersLate)),
-            ("orders_short", String(onTime.ordersShort)), ("share", onTime.share.csv),
+        let punctuality: [(String, CSVCell)] = [
+            ("orders", .number(onTime.orders)), ("orders_on_time", .number(onTime.ordersOnTime)), ("orders_late", .number(onTime.ordersLate)),
+            ("orders_short", .number(onTime.ordersShort)), ("share", .number(onTime.share)),
         ]
-        for (metric, value) in punctuality { writer.row(["on_time", "", metric, value]) }
+        for (metric, value) in punctuality { writer.row(["on_time", "", .text(metric), value]) }
         return writer
     }
 }

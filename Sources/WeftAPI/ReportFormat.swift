@@ -31,18 +31,52 @@ enum ReportFormat: Equatable {
     }
 }
 
+/// One CSV field: text, which `CSVWriter` guards against spreadsheet formula injection, or a
+/// number, written as it is so that a negative figure stays a number a spreadsheet can add up.
+/// A string literal is text.
+struct CSVCell: ExpressibleByStringLiteral, Sendable {
+    var value: String
+    var isText: Bool
+
+    init(stringLiteral value: String) { self.init(text: value) }
+    init(text: String) { value = text; isText = true }
+    init(number: String) { value = number; isText = false }
+
+    static func text(_ value: String?) -> CSVCell { CSVCell(text: value ?? "") }
+    /// A whole number, or an empty field.
+    static func number<T: BinaryInteger>(_ value: T?) -> CSVCell { CSVCell(number: value.map { String($0) } ?? "") }
+    /// A share, or an empty field.
+    static func number(_ value: Double?) -> CSVCell { CSVCell(number: value.map { String($0) } ?? "") }
+}
+
 /// RFC 4180 CSV: CRLF line ends, a header row, and fields quoted when they contain a comma,
 /// a double quote, CR or LF (quotes inside doubled). Text is UTF-8 as it is: no BOM.
+///
+/// Text fields that a spreadsheet would take for a formula (they start with `=`, `+`, `-`,
+/// `@`, tab or CR) get a leading single quote, as OWASP advises for CSV injection: factory
+/// names and reasons are written by other tenants, and the admin opening the file must not
+/// run what they wrote. Spreadsheets show such a cell as the text after the quote.
 struct CSVWriter {
     private(set) var text = ""
 
-    init(header: [String]) { row(header) }
+    init(header: [String]) { row(header.map(CSVCell.init(text:))) }
 
-    mutating func row(_ fields: [String]) {
-        text += fields.map(Self.field).joined(separator: ",")
+    mutating func row(_ cells: [CSVCell]) {
+        text += cells.map { $0.isText ? Self.textField($0.value) : Self.field($0.value) }.joined(separator: ",")
         text += "\r\n"
     }
 
+    /// The characters that make a spreadsheet read a cell as a formula (or, for tab and CR,
+    /// that some strip before doing so).
+    static let formulaStarts: Set<Unicode.Scalar> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A text field: neutralised against formulas, then quoted as RFC 4180 asks.
+    static func textField(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, formulaStarts.contains(first) else { return field(value) }
+        return field("'" + value)
+    }
+
+    /// RFC 4180 quoting alone, for numbers and already safe text.
     static func field(_ value: String) -> String {
         let needsQuotes = value.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
         guard needsQuotes else { return value }
@@ -56,9 +90,4 @@ struct CSVWriter {
         response.headers.add(name: "Vary", value: "Accept")
         return response
     }
-}
-
-extension Optional where Wrapped == String {
-    /// The CSV text of an optional field: empty when absent.
-    var csv: String { self ?? "" }
 }

@@ -31,7 +31,7 @@ struct ReportRoutes {
         let region = reader.code("region", rule: .region)
         let range = reader.dateRange()
         let from = range.from ?? (range.to.map { min(today, $0) } ?? today)
-        let to = range.to ?? from.adding(days: defaultDays - 1)
+        let to = range.to ?? min(from.adding(days: defaultDays - 1), CapacityRoutes.lastDay)  // years end at 9999
         if to.ordinal - from.ordinal >= maxRangeDays {
             reader.report("to", "must be at most \(maxRangeDays) days from from (\(from.adding(days: maxRangeDays - 1).iso) at the latest); ask for longer periods in several requests")
         }
@@ -44,7 +44,7 @@ struct ReportRoutes {
             let grouping = reader.oneOf("group_by", ReportRecords.Grouping.allCases.map(\.rawValue)).flatMap(ReportRecords.Grouping.init) ?? .factory
             return UtilizationQuery(grouping: grouping, filter: Self.slotFilter(&reader))
         }
-        let (rows, totals) = try await context.pool.transaction(.repeatableRead) { connection in
+        let (rows, totals) = try await context.reportsPool.transaction(.repeatableRead) { connection in
             (try ReportRecords.utilization(on: connection, by: query.grouping, query.filter),
              try ReportRecords.utilizationTotals(on: connection, query.filter))
         }
@@ -65,7 +65,7 @@ struct ReportRoutes {
                                              dueFrom: due.from, dueTo: due.to)
         }
         // One snapshot, so the sections of the report agree with each other.
-        let (groups, figures) = try await context.pool.transaction(.repeatableRead) { connection in
+        let (groups, figures) = try await context.reportsPool.transaction(.repeatableRead) { connection in
             (try ReportRecords.statusGroups(on: connection, filter), try ReportRecords.allocationFigures(on: connection, filter))
         }
         let report = OrdersReport(filter: filter, groups: groups, figures: figures)
@@ -92,14 +92,4 @@ func share(_ part: Int64, of whole: Int64) -> Double? {
 func perUnit(_ money: Int64, _ units: Int64) -> Int64? {
     guard units > 0 else { return nil }
     return (money * 2 + units) / (units * 2)
-}
-
-extension Optional where Wrapped == Double {
-    /// Shares in CSV: the number, or empty.
-    var csv: String { map { String($0) } ?? "" }
-}
-
-extension Optional where Wrapped == Int64 {
-    /// Whole numbers in CSV: the number, or empty.
-    var csv: String { map { String($0) } ?? "" }
 }

@@ -187,21 +187,27 @@ public enum ReportRecords {
     /// are folded into (order, factory) pairs, pairs into orders, orders into (capability,
     /// factories used) groups, which Swift adds up into the histogram and the cost table.
     ///
-    /// With a million allocations this is the heaviest read Weft does, so the transaction
-    /// gets memory for its hash tables, and hashing is preferred over sorting and nested
-    /// loops: the planner cannot estimate the nested groups and otherwise picks sorts of a
-    /// million rows and a hundred thousand index probes (several seconds instead of one).
+    /// With a million allocations this is the heaviest read Weft does (see
+    /// benchmarks/report-bench.sh), so:
+    /// - the transaction gets memory for its hash tables, and hashing is preferred over
+    ///   sorting and nested loops: the planner cannot estimate the nested groups and otherwise
+    ///   picks sorts of a million rows and a hundred thousand index probes;
+    /// - sums are `weft_sum_int8` (migration 0004), a by-value bigint sum: `sum(bigint)`
+    ///   accumulates in numeric, which cost about a quarter of the time;
+    /// - JIT is off: compiling the expressions costs more than it saves on a query this size,
+    ///   and larger networks would cross the planner's JIT threshold.
     /// Call it inside a transaction; the settings end with it.
     public static func allocationFigures(on connection: PostgresConnection, _ filter: OrderFilter) throws -> AllocationFigures {
-        try connection.execute("SET LOCAL work_mem = '128MB'; SET LOCAL enable_sort = off; SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off")
+        try connection.execute("SET LOCAL work_mem = '128MB'; SET LOCAL enable_sort = off; SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off")
         let rows = try connection.query("""
-            SELECT o.capability, p.factories, count(*), coalesce(sum(p.units), 0), coalesce(sum(p.cost), 0), coalesce(sum(p.setup), 0),
+            SELECT o.capability, p.factories, count(*), coalesce(weft_sum_int8(p.units), 0), coalesce(weft_sum_int8(p.cost), 0),
+                   coalesce(weft_sum_int8(p.setup), 0),
                    count(*) FILTER (WHERE o.allocated_units >= o.quantity AND p.arrival <= o.due_date),
                    count(*) FILTER (WHERE o.allocated_units >= o.quantity)
-            FROM (SELECT pr.order_id, count(*) AS factories, sum(pr.units) AS units, sum(pr.cost) AS cost,
-                         sum(fc.setup_cost) AS setup, max(pr.arrival) AS arrival
+            FROM (SELECT pr.order_id, count(*) AS factories, weft_sum_int8(pr.units) AS units, weft_sum_int8(pr.cost) AS cost,
+                         weft_sum_int8(fc.setup_cost) AS setup, max(pr.arrival) AS arrival
                   FROM (SELECT a.order_id, s.factory_id, s.capability, sum(a.units) AS units,
-                               sum(a.units::bigint * a.unit_cost) AS cost, max(s.arrival) AS arrival
+                               weft_sum_int8(a.units::bigint * a.unit_cost) AS cost, max(s.arrival) AS arrival
                         FROM allocations a
                         JOIN (SELECT s.id, s.factory_id, s.capability, s.day + f.lead_days AS arrival
                               FROM capacity_slots s JOIN factories f ON f.id = s.factory_id

@@ -27,6 +27,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("openapi"), help: "Serve this file at /openapi.yaml instead of the built-in copy.")
     var openAPIPath: String?
 
+    @Option(name: .customLong("reports-database-url"), help: "libpq connection string or URI of a read replica the reports and dashboard charts read from (env WEFT_REPORTS_DATABASE_URL; default: the main database).")
+    var reportsDatabaseURL: String?
+
     @Option(name: .customLong("rate-limit-per-second"), help: "Requests per second each API key may make; 0: unlimited (env WEFT_RATE_LIMIT_PER_SECOND, default 0).")
     var rateLimitPerSecond: Double?
 
@@ -45,6 +48,12 @@ struct Serve: AsyncParsableCommand {
         let pool = PostgresPool(configuration: .init(connectionString: database.resolvedURL, maxConnections: database.resolvedPoolSize),
                                 logger: Logger(label: "weft.store"))
         defer { pool.close() }
+        // Reports are long reads: on a replica they take nothing from the primary, and a small
+        // pool of their own keeps a burst of them from queueing behind order traffic anyway.
+        let reportsPool = (reportsDatabaseURL ?? Environment.string("WEFT_REPORTS_DATABASE_URL")).map { url in
+            PostgresPool(configuration: .init(connectionString: url, maxConnections: Self.reportsPoolSize), logger: Logger(label: "weft.store.reports"))
+        }
+        defer { reportsPool?.close() }
         let migrations = MigrationRunner(migrations: try MigrationRunner.bundled(), logger: Logger(label: "weft.migrations"))
         if !noMigrate {
             let applied = try await migrations.migrate(on: pool)
@@ -61,7 +70,8 @@ struct Serve: AsyncParsableCommand {
             pool: pool, migrations: migrations,
             configuration: AppConfiguration(freezeDays: freezeDays ?? Environment.int("WEFT_FREEZE_DAYS") ?? 1, openAPIPath: openAPIPath,
                                             runInterval: runInterval, rateLimit: rateLimit),
-            logger: logger))
+            logger: logger, reportsPool: reportsPool))
+        if reportsPool != nil { logger.info("reports read from WEFT_REPORTS_DATABASE_URL") }
         let runs = app.context.runs
         // Runs a dead process left `running` are marked failed (their locks are gone).
         if let abandoned = try? await runs.failAbandoned(), !abandoned.isEmpty {
@@ -88,6 +98,9 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension Serve {
+    /// Connections of the reports pool: reports are few and each holds one for up to a second.
+    static let reportsPoolSize = 4
+
     /// The per-key limit from flags and environment; nil (unlimited) unless a positive rate is set.
     /// `WEFT_RATE_LIMIT_ADMINS=1` limits admin keys too.
     var resolvedRateLimit: RateLimitConfiguration? {
