@@ -190,7 +190,7 @@ extension OrderBooking {
     /// in id order, check and re-plan with fresh figures until the plan fits, then write.
     /// Slower (the read is most of an order's cost) but it waits for its turn instead of
     /// being refused again and again.
-    private func submitUnderLocks(_ submission: Submission, id: UUID, model: Scheduling.Order) async throws -> Answer {
+    func submitUnderLocks(_ submission: Submission, id: UUID, model: Scheduling.Order) async throws -> Answer {
         let input = submission.input
         let capability = input.capability.code
         let asOf = submission.asOf
