@@ -7,6 +7,8 @@
 # the invariants in the database afterwards.
 # Target (issue 5): under 10 s end to end, peak memory under 1 GiB.
 # Usage: benchmarks/run-bench.sh [TIME_LIMIT_MS=5000] [ORDERS=10000] [FACTORIES=1000]
+# Environment: SCRATCH (release build folder, default .build-release), PORT (default 18090),
+# PERF_OUT (if set, `perf record -g` of the server during the run, written to that file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
@@ -16,8 +18,9 @@ factories=${3:-1000}
 weft_require_packages
 
 # A separate build folder, so a release build does not wait on (or block) debug builds.
-swift build -c release --scratch-path .build-release --product weft >/dev/null
-weft="$(swift build -c release --scratch-path .build-release --show-bin-path)/weft"
+scratch=${SCRATCH:-.build-release}
+swift build -c release --scratch-path "$scratch" --product weft >/dev/null
+weft="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/weft"
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-run-bench.XXXXXX")
 chmod 755 "$work" # the postgres user must reach the cluster inside it
 server=
@@ -74,12 +77,18 @@ SQL
 printf 'seeding took %.1f s\n' "$(echo "$seed_end - $seed_start" | bc)"
 
 admin=$("$weft" keys create --role admin --label bench | tail -n 1)
-port=18090
+port=${PORT:-18090}
 "$weft" serve --port $port --no-migrate --log-level warning &
 server=$!
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 rss_before=$(awk '/VmRSS/ {print $2}' /proc/$server/status)
 
+perf=
+if [ -n "${PERF_OUT:-}" ]; then
+    perf record -F 499 -g -o "$PERF_OUT" -p $server 2>/dev/null &
+    perf=$!
+    sleep 0.5
+fi
 start=$(date +%s.%N)
 run=$(curl -fsS -X POST "http://127.0.0.1:$port/v1/schedule-runs" -H "Authorization: Bearer $admin" \
       -H 'Content-Type: application/json' -d "{\"time_limit_ms\": $time_limit, \"seed\": 1}")
@@ -92,6 +101,7 @@ while :; do
 done
 end=$(date +%s.%N)
 peak=$(awk '/VmHWM/ {print $2}' /proc/$server/status)
+if [ -n "$perf" ]; then kill -INT $perf; wait $perf 2>/dev/null || true; fi
 
 echo "== run of $orders orders x $factories factories x 30 days x 5 capabilities, time_limit_ms $time_limit, $(nproc) cores =="
 echo "$state" | jq -r '"status \(.status)\(if .error then " (" + .error + ")" else "" end), moved \(.moved)",

@@ -77,8 +77,16 @@ public final class RunCoordinator: Sendable {
             run = try await pool.withConnection { connection in
                 // Holding these capabilities' locks, any unfinished run on them is dead: say so.
                 try RunRecords.failAbandoned(on: connection)
+                // One that cannot be marked so is inside a write transaction begun before its
+                // lock session died (the transaction pins it alive until COMMIT): busy still.
+                let lingering = Set(try RunRecords.unfinished(on: connection, covering: locks.capabilities).flatMap(\.capabilities))
+                    .intersection(locks.capabilities)
+                guard lingering.isEmpty else { throw RunLockSession.Busy(capabilities: lingering.sorted()) }
                 return try RunRecords.insert(on: connection, new)
             }
+        } catch let busy as RunLockSession.Busy {
+            await locks.release()
+            throw try await busyError(busy.capabilities)
         } catch {
             await locks.release()
             throw error

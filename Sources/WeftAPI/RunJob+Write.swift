@@ -47,17 +47,26 @@ extension RunJob {
                 work.result.outcome = "unchanged"
                 return work
             }
+            // A run whose lock session died (the database restarted, say) may already have been
+            // marked failed, and its capabilities re-planned by another run: it must not write.
+            // This early check saves a transaction; `claimWrite` inside it is the proof.
+            guard await locks.isHeld() else {
+                return lostLocks(work, RunRecords.LocksLost.sessionEnded)
+            }
             await hooks.beforeWrite?(run.id, capability, attempt)
             do {
-                let runID = run.id
+                let runID = run.id, holder = locks.backendPID, held = locks.capabilities
                 let summary = try await pool.transaction { connection in
-                    try ProblemRecords.write(on: connection, loaded: loaded, changes: solved.changes, runID: runID)
+                    try RunRecords.claimWrite(on: connection, run: runID, lockHolder: holder, capabilities: held)
+                    return try ProblemRecords.write(on: connection, loaded: loaded, changes: solved.changes, runID: runID)
                 }
                 work.result.outcome = "written"
                 work.result.deleted = summary.deleted
                 work.result.updated = summary.updated
                 work.result.inserted = summary.inserted
                 return work
+            } catch let lost as RunRecords.LocksLost {
+                return lostLocks(work, lost)
             } catch let conflict as ProblemRecords.WriteConflict {
                 logger.info("run met a conflict", metadata: ["run": "\(run.id)", "capability": "\(capability)", "conflict": "\(conflict)"])
                 guard attempt == 1, !stop.isStopped else {
@@ -85,6 +94,17 @@ extension RunJob {
                 return work
             }
         }
+        return work
+    }
+
+    /// A capability not written because the run no longer owns it.
+    func lostLocks(_ work: Work, _ lost: RunRecords.LocksLost) -> Work {
+        var work = work
+        work.result.outcome = "failed"
+        work.result.note = "\(lost); nothing was written for this capability"
+        work.lostLocks = true
+        logger.error("run lost its locks before writing", metadata: ["run": "\(run.id)", "capability": "\(work.result.capability)",
+                                                                    "reason": "\(lost)"])
         return work
     }
 
@@ -138,16 +158,28 @@ extension RunJob {
                 details: try RunDTO.encode(RunDetailsDTO(capabilityResults: results, timings: timings)), error: error)
             let id = run.id
             // A few tries: if the database is briefly away, the outcome is still worth keeping.
+            var recorded = false
             for attempt in 1...3 {
                 do {
-                    _ = try await pool.withConnection { try RunRecords.finish(on: $0, id: id, outcome) }
+                    recorded = try await pool.withConnection { connection in
+                        // A run that lost its locks may have been marked failed as abandoned
+                        // meanwhile: its own account of the failure is the better one.
+                        try RunRecords.finish(on: connection, id: id, outcome)
+                            || (status == "failed" && RunRecords.replaceAbandoned(on: connection, id: id, outcome))
+                    }
                     break
                 } catch where attempt < 3 {
                     try? await Task.sleep(for: .milliseconds(200 * attempt))
                 }
             }
-            logger.info("run finished", metadata: ["run": "\(id)", "status": "\(status)", "moved": "\(moved ?? 0)",
-                                                   "total_ms": "\(timings.totalMs)"])
+            if recorded {
+                logger.info("run finished", metadata: ["run": "\(id)", "status": "\(status)", "moved": "\(moved ?? 0)",
+                                                       "total_ms": "\(timings.totalMs)"])
+            } else {
+                // Finished by another process already (marked failed once the locks were gone).
+                logger.warning("run finished, but its row had already been finished by another process",
+                               metadata: ["run": "\(id)", "status": "\(status)", "error": "\(error ?? "")"])
+            }
         } catch {
             // The row stays `running`; once the locks are gone it reads as abandoned.
             logger.error("could not record a run's outcome", metadata: ["run": "\(run.id)", "error": "\(error)"])

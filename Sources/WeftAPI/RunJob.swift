@@ -38,6 +38,8 @@ final class RunJob: Sendable {
         var diff: [RunDiffEntryDTO] = []
         /// Time spent solving again after a conflict (counted as solving, not writing).
         var reSolveTime: Duration = .zero
+        /// Not written because the run no longer held its locks.
+        var lostLocks = false
     }
 
     func execute() async {
@@ -90,7 +92,12 @@ final class RunJob: Sendable {
         timing.solveMs += milliseconds(extraSolve)
         timing.writeMs -= milliseconds(extraSolve)
         let failed = works.filter { $0.result.outcome == "failed" }
-        let error = failed.isEmpty ? nil : failed.map { "\($0.result.capability): \($0.result.note ?? "failed")" }.joined(separator: "; ")
+        var error = failed.isEmpty ? nil : failed.map { "\($0.result.capability): \($0.result.note ?? "failed")" }.joined(separator: "; ")
+        if works.contains(where: \.lostLocks) {
+            let written = works.filter { $0.result.outcome == "written" }.map(\.result.capability)
+            error = "lost its locks (the database restarted or its lock session ended); "
+                + (written.isEmpty ? "nothing written" : "only \(written.joined(separator: ", ")) written before that")
+        }
         await finish(works, status: failed.isEmpty ? "succeeded" : "failed", error: error, timings: timing)
     }
 

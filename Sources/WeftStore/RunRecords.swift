@@ -177,6 +177,10 @@ public enum RunRecords {
 /// dedicated one. Two kinds of keys: one per capability (two-int form: a fixed namespace and a
 /// hash of the code), so at most one run per capability runs across all server processes; and
 /// one per run (one-bigint form, from its id), which tells whether the run is still alive.
+///
+/// The run's own key is held in *shared* mode: the run's write transactions take it shared too
+/// (`RunRecords.claimWrite`), which pins the run alive until they commit, while
+/// `failAbandoned` takes it exclusively and so only ever sees a run with no holder at all.
 public final class RunLockSession: @unchecked Sendable {
     // The connection is used only on `queue`, one call at a time.
     private let connection: PostgresConnection
@@ -184,10 +188,17 @@ public final class RunLockSession: @unchecked Sendable {
     private var released = false
     /// The capabilities this session locked.
     public let capabilities: [String]
+    /// The run whose locks these are.
+    public let runID: UUID
+    /// The PostgreSQL backend holding the locks: a write transaction proves the run still
+    /// holds them by finding them in `pg_locks` under this pid.
+    public let backendPID: Int32
 
     /// Some capabilities are locked by another run.
     public struct Busy: Error, Sendable, Equatable {
         public var capabilities: [String]
+
+        public init(capabilities: [String]) { self.capabilities = capabilities }
     }
 
     /// "WeFt" in ASCII: the namespace of capability locks.
@@ -208,10 +219,12 @@ public final class RunLockSession: @unchecked Sendable {
         return Int64(bitPattern: bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
     }
 
-    private init(connection: PostgresConnection, queue: DispatchQueue, capabilities: [String]) {
+    private init(connection: PostgresConnection, queue: DispatchQueue, runID: UUID, capabilities: [String]) {
         self.connection = connection
         self.queue = queue
+        self.runID = runID
         self.capabilities = capabilities
+        self.backendPID = connection.backendPID
     }
 
     /// Opens a connection, takes the run's own lock and then each capability's lock without
@@ -225,7 +238,7 @@ public final class RunLockSession: @unchecked Sendable {
                 continuation.resume(with: Result {
                     let connection = try PostgresConnection.connect(connectionString)
                     try connection.query("SET application_name = 'weft run'")
-                    guard try connection.query("SELECT pg_try_advisory_lock($1)", runKey(runID))[0].decode(Bool.self, 0) else {
+                    guard try connection.query("SELECT pg_try_advisory_lock_shared($1)", runKey(runID))[0].decode(Bool.self, 0) else {
                         throw PostgresError(.server, "run \(runID) is already locked")
                     }
                     var held: [String] = [], busy: [String] = []
@@ -235,8 +248,23 @@ public final class RunLockSession: @unchecked Sendable {
                         if free { held.append(capability) } else { busy.append(capability) }
                     }
                     if !busy.isEmpty && (!skipBusy || held.isEmpty) { throw Busy(capabilities: busy) }
-                    return RunLockSession(connection: connection, queue: queue, capabilities: held)
+                    return RunLockSession(connection: connection, queue: queue, runID: runID, capabilities: held)
                 })
+            }
+        }
+    }
+
+    /// Whether the session is alive and still holds every lock it took, asked over the session
+    /// itself (a quick check before a write; the write transaction proves it again, race-free).
+    /// False once released, or if the connection or its backend is gone (a restarted database,
+    /// a terminated backend), since PostgreSQL drops a session's locks with it.
+    public func isHeld() async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            queue.async { [self] in
+                guard !released, !connection.isBroken else { return continuation.resume(returning: false) }
+                let held = try? connection.query(RunRecords.heldLocksSQL,
+                                                 binds: RunRecords.heldLocksBinds(pid: connection.backendPID, run: runID, capabilities: capabilities))
+                continuation.resume(returning: (try? held?[0].decode(Int.self, 0)) == 1 + capabilities.count)
             }
         }
     }

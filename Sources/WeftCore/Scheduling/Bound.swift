@@ -116,8 +116,7 @@ struct BoundNetwork {
         var usable: [Int] = []
         // The slots of candidate factory f that order o may use, their room and whether they are
         // exactly a chain prefix (then one arc suffices).
-        func describe(_ o: Int, _ f: Int) -> (room: Int, latest: Int, prefix: Bool) {
-            let cands = index.candidates[o]
+        func describe(_ cands: CandidateSet, _ f: Int) -> (room: Int, latest: Int, prefix: Bool) {
             usable.removeAll(keepingCapacity: true)
             var room = 0, latest = -1, allChained = true
             for s in cands.segStart[f]..<cands.segStart[f + 1] where index.capacity[cands.segSlot[s]] > 0 {
@@ -136,8 +135,9 @@ struct BoundNetwork {
         // weaker, and much smaller. `relaxedPairs` counts the (order, factory) pairs treated so.
         var directArcs = 0
         for o in orders.indices where remaining[o] > 0 {
-            for f in 0..<index.candidates[o].count {
-                let d = describe(o, f)
+            let cands = index.candidates[o]
+            for f in 0..<cands.count {
+                let d = describe(cands, f)
                 if d.room > 0 && !d.prefix { directArcs += usable.count }
             }
         }
@@ -149,7 +149,7 @@ struct BoundNetwork {
             orderArcs[o] = graph.addArc(classBase + c, orderBase + o, capacity: remaining[o])
             let cands = index.candidates[o]
             for f in 0..<cands.count {
-                let d = describe(o, f)
+                let d = describe(cands, f)
                 let u = min(d.room, remaining[o])
                 if u == 0 { continue }
                 // Setup already paid by pinned units costs nothing more; otherwise

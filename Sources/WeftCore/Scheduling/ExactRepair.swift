@@ -10,7 +10,7 @@ extension SolverState {
         // Cheap refusal of parts that are obviously too large to enumerate.
         for o in orders {
             let want = index.problem.orders[o].quantity - index.pinnedByOrder[o]
-            if want > 16 || index.candidates[o].segSlot.count > 12 { return false }
+            if want > 16 || index.segmentCount[o] > 12 { return false }
         }
         var work = 0
         // Every valid plan of each order: (allocations, served, cost).

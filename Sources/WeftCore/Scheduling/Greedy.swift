@@ -45,56 +45,81 @@ extension SolverState {
         byPrice.sort { (slots[$0].unitCost, slots[$0].day, $0) < (slots[$1].unitCost, slots[$1].day, $1) }
         var rank = [Int32](repeating: 0, count: slots.count)
         for (r, s) in byPrice.enumerated() { rank[s] = Int32(r) }
+        // Local copies of the index's arrays: nested functions reading `index` through `self`
+        // would copy the whole index on every call.
+        let byPriceLists = index.factoryByPrice, slotDay = index.slotDay, slotPrice = index.slotPrice
+        let pairLast = index.pairLast, pairFactory = index.pairFactory, pairExisting = index.pairExisting
+        let pairStart = index.pairStart
+        // Heap of the order's candidate factories keyed by the global rank of their cheapest
+        // remaining segment (`pos`: position in the factory's price-sorted slot list).
+        var heap: [(rank: Int32, pair: Int32, pos: Int32)] = []
+        func siftDown(_ start: Int) {
+            var i = start
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < heap.count && heap[l].rank < heap[m].rank { m = l }
+                if r < heap.count && heap[r].rank < heap[m].rank { m = r }
+                if m == i { break }
+                heap.swapAt(i, m); i = m
+            }
+        }
+        func push(_ item: (rank: Int32, pair: Int32, pos: Int32)) {
+            heap.append(item)
+            var i = heap.count - 1
+            while i > 0 { let p = (i - 1) / 2; if heap[p].rank <= heap[i].rank { break }; heap.swapAt(i, p); i = p }
+        }
+        func pop() -> (rank: Int32, pair: Int32, pos: Int32) {
+            let top = heap[0]
+            let last = heap.removeLast()
+            if !heap.isEmpty { heap[0] = last; siftDown(0) }
+            return top
+        }
         for o in orders where missing(o) > 0 {
             let order = index.problem.orders[o]
-            let cands = index.candidates[o]
             var units = [Int: Int]()           // factory -> units already there (pinned + movable)
-            for f in 0..<cands.count where cands.existing[f] > 0 { units[cands.factory[f], default: 0] += cands.existing[f] }
+            for p in pairStart[o]..<pairStart[o + 1] where pairExisting[p] > 0 { units[Int(pairFactory[p]), default: 0] += pairExisting[p] }
             for a in alloc[o] { units[slots[a.slot].factory, default: 0] += a.units }
             let before = Set(units.keys)
+            let first = index.orderFirst[o], cap = index.orderCap[o]
+            // The next position at or after `pos` in pair p's factory list inside the order's
+            // window and price cap, or -1.
+            func next(_ p: Int, _ pos: Int) -> Int {
+                let last = pairLast[p]
+                guard last != .min else { return -1 }
+                let list = byPriceLists[Int(pairFactory[p])]
+                var i = pos
+                while i < list.count {
+                    let s = Int(list[i])
+                    if slotDay[s] >= first && slotDay[s] <= last && slotPrice[s] <= cap { return i }
+                    i += 1
+                }
+                return -1
+            }
             // Cheapest first, by merging the factories' segment lists (each already sorted by
             // cost) through a heap keyed by the slots' global (cost, day, index) rank: only the
             // segments actually taken are visited.
-            var heap: [(rank: Int32, factory: Int32, seg: Int32)] = []
-            func push(_ item: (rank: Int32, factory: Int32, seg: Int32)) {
-                heap.append(item)
-                var i = heap.count - 1
-                while i > 0 { let p = (i - 1) / 2; if heap[p].rank <= heap[i].rank { break }; heap.swapAt(i, p); i = p }
+            heap.removeAll(keepingCapacity: true)
+            for p in pairStart[o]..<pairStart[o + 1] {
+                let pos = next(p, 0)
+                if pos >= 0 { heap.append((rank[Int(byPriceLists[Int(pairFactory[p])][pos])], Int32(p), Int32(pos))) }
             }
-            func pop() -> (rank: Int32, factory: Int32, seg: Int32) {
-                let top = heap[0]
-                let last = heap.removeLast()
-                if !heap.isEmpty {
-                    heap[0] = last
-                    var i = 0
-                    while true {
-                        let l = 2 * i + 1, r = l + 1
-                        var m = i
-                        if l < heap.count && heap[l].rank < heap[m].rank { m = l }
-                        if r < heap.count && heap[r].rank < heap[m].rank { m = r }
-                        if m == i { break }
-                        heap.swapAt(i, m); i = m
-                    }
-                }
-                return top
-            }
-            // Within a factory equal costs are ordered later-day first; the heap's rank restores
-            // the baseline's earliest-first order only across factories, which is all it needs.
-            for f in 0..<cands.count where cands.segStart[f] < cands.segStart[f + 1] {
-                let seg = cands.segStart[f]
-                push((rank[cands.segSlot[seg]], Int32(f), Int32(seg)))
-            }
+            if heap.count > 1 { for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) } }
             var remaining = missing(o)
             var added: [Scheduling.SlotUnits] = []
             while remaining > 0 && !heap.isEmpty {
                 let item = pop()
-                let seg = Int(item.seg), f = Int(item.factory)
-                if seg + 1 < cands.segStart[f + 1] { push((rank[cands.segSlot[seg + 1]], item.factory, Int32(seg + 1))) }
-                let s = cands.segSlot[seg]          // each slot appears once among the segments
-                let factory = slots[s].factory
+                let p = Int(item.pair)
+                let list = byPriceLists[Int(pairFactory[p])]
+                let s = Int(list[Int(item.pos)])    // each slot appears once among the segments
+                let factory = Int(pairFactory[p])
+                // A factory the order cannot open any more is dropped with all its segments
+                // (the count of factories only grows).
+                if units[factory] == nil && units.count >= order.maxFactories { continue }
+                let following = next(p, Int(item.pos) + 1)
+                if following >= 0 { push((rank[Int(list[following])], item.pair, Int32(following))) }
                 let avail = free[s]
                 if avail <= 0 { continue }
-                if units[factory] == nil && units.count >= order.maxFactories { continue }
                 let t = min(avail, remaining)
                 added.append(Scheduling.SlotUnits(slot: s, units: t))
                 units[factory, default: 0] += t

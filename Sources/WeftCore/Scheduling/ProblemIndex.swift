@@ -1,11 +1,46 @@
 /// The static facts of one problem, precomputed once for the bound, the greedy baseline and the
 /// solver: every order's candidate slots grouped by factory, pinned units, residual capacity
 /// and stability floors.
+///
+/// **Candidates, compactly.** An order's candidate slots at a factory are that factory's slots in
+/// the order's window (first day to due date minus lead days) under its price cap. Rather than
+/// materialising those lists (tens of millions of entries on 2,000 orders × 1,000 factories ×
+/// 30 days, hundreds of MiB per capability), the index keeps each factory's slots sorted once
+/// by (unit cost, later day first, index) and, per order, only its candidate factories: the
+/// lists are filtered views of the sorted ones, read in place by the hot loops and built into
+/// a ``CandidateSet`` only where one is needed (``candidateSet(_:)``; cached for orders with
+/// few segments).
 struct ProblemIndex: Sendable {
     let problem: Scheduling.Problem
     /// Per order: its eligible slots by factory (plus factories where it has pinned units, which
     /// it keeps using even when they are no longer eligible), `existing` = its pinned units.
-    var candidates: [CandidateSet]
+    /// Built on access (see ``candidateSet(_:)``).
+    var candidates: Candidates { Candidates(index: self) }
+    /// Per factory: its slots sorted by (unit cost, later day first, slot index).
+    var factoryByPrice: [[Int32]]
+    /// Per factory: its setup cost (a flat copy: reading it from `problem.factories` copies
+    /// the factory, strings and sets included, in hot loops).
+    var factorySetup: [Int64]
+    /// Per slot: day ordinal and unit cost (flat copies for the filters).
+    var slotDay: [Int32]
+    var slotPrice: [Int64]
+    /// Candidate factories of order o are pairs `pairStart[o] ..< pairStart[o + 1]`.
+    var pairStart: [Int]
+    /// Per pair: the factory, the order's pinned units there, and the last day of the order's
+    /// window there (`Int32.min` when the factory is not eligible and only pinned units tie the
+    /// order to it: no segments).
+    var pairFactory: [Int32]
+    var pairExisting: [Int]
+    var pairLast: [Int32]
+    /// Per order: first day of its window and its price cap (`Int64.max` without one).
+    var orderFirst: [Int32]
+    var orderCap: [Int64]
+    /// Per order: the number of its candidate segments (eligible slots).
+    var segmentCount: [Int]
+    /// Materialised candidate sets of the orders with few segments (nil for the others).
+    var cachedSets: [CandidateSet?]
+    /// Orders with at most this many segments get a cached ``CandidateSet``.
+    static let cacheLimit = 2_048
     /// Per slot: pinned units in it.
     var pinnedBySlot: [Int]
     /// Per order: pinned units.
@@ -73,11 +108,28 @@ struct ProblemIndex: Sendable {
         let factoryRegion = factories.map { UInt64(1) << UInt64(regionCode[$0.region] ?? 0) }
         let factoryCerts = factories.map { f in f.certifications.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64(certCode[$1] ?? 0)) } }
 
-        candidates = []
-        candidates.reserveCapacity(orders.count)
+        factorySetup = factories.map(\.setupCost)
+        slotDay = slots.map(\.day.ordinal)
+        slotPrice = slots.map(\.unitCost)
+        let days = slotDay, prices = slotPrice
+        factoryByPrice = byFactory.map { list in
+            list.sorted { a, b in
+                if prices[a] != prices[b] { return prices[a] < prices[b] }
+                if days[a] != days[b] { return days[a] > days[b] }
+                return a < b
+            }.map { Int32($0) }
+        }
+        let byPriceLists = factoryByPrice
+        let factoryOpen = factories.map { $0.offersCapability && $0.active }, factoryLead = factories.map(\.leadDays)
+        pairStart = [0]
+        pairStart.reserveCapacity(orders.count + 1)
+        pairFactory = []; pairExisting = []; pairLast = []
+        orderFirst = []; orderCap = []; segmentCount = []
         for (o, order) in orders.enumerated() {
-            var set = CandidateSet()
-            let first = max(order.releaseDate, problem.asOf)
+            let first = max(order.releaseDate, problem.asOf).ordinal
+            let cap = order.maxUnitCost ?? .max
+            orderFirst.append(first)
+            orderCap.append(cap)
             var allowedRegions = UInt64.max, requiredCerts: UInt64 = 0, impossible = false
             if masks {
                 if !order.regions.isEmpty {
@@ -87,48 +139,58 @@ struct ProblemIndex: Sendable {
                     if let code = certCode[c] { requiredCerts |= UInt64(1) << UInt64(code) } else { impossible = true }
                 }
             }
+            var segments = 0
             for f in factories.indices {
-                let factory = factories[f]
-                let pinnedHere = pinnedPairs[o].first(where: { $0.factory == f })?.units ?? 0
-                var items: [(slot: Int, price: Int64, day: Day)] = []
+                let pinnedHere = pinnedPairs[o].isEmpty ? 0 : pinnedPairs[o].first(where: { $0.factory == f })?.units ?? 0
                 let allowed = masks
-                    ? factory.offersCapability && factory.active && !impossible
+                    ? factoryOpen[f] && !impossible
                         && factoryRegion[f] & allowedRegions != 0 && factoryCerts[f] & requiredCerts == requiredCerts
-                    : Scheduling.factoryExclusion(order: order, factory: factory) == nil
-                if allowed {
-                    let last = Day(ordinal: order.dueDate.ordinal - Int32(clamping: factory.leadDays))
+                    : Scheduling.factoryExclusion(order: order, factory: factories[f]) == nil
+                var count = 0
+                let last = Int32(clamping: Int(order.dueDate.ordinal) - factoryLead[f])
+                if allowed && cap == .max {
+                    // Without a price cap the window alone decides: count it in the day-sorted list.
                     let list = byFactory[f]
-                    // First slot on or after `first`.
-                    var lo = 0, hi = list.count
-                    while lo < hi { let mid = (lo + hi) / 2; if slots[list[mid]].day < first { lo = mid + 1 } else { hi = mid } }
-                    var i = lo
-                    while i < list.count, slots[list[i]].day <= last {
-                        let s = slots[list[i]]
-                        if order.maxUnitCost.map({ s.unitCost <= $0 }) ?? true { items.append((list[i], s.unitCost, s.day)) }
-                        i += 1
+                    func lowerBound(_ day: Int32) -> Int {
+                        var lo = 0, hi = list.count
+                        while lo < hi { let mid = (lo + hi) / 2; if days[list[mid]] < day { lo = mid + 1 } else { hi = mid } }
+                        return lo
+                    }
+                    if first <= last { count = lowerBound(last &+ 1) - lowerBound(first) }
+                } else if allowed {
+                    for s in byPriceLists[f] {
+                        let day = days[Int(s)]
+                        if day >= first && day <= last && prices[Int(s)] <= cap { count += 1 }
                     }
                 }
-                if !items.isEmpty || pinnedHere > 0 {
-                    set.addFactory(factory: f, setup: factory.setupCost, existing: pinnedHere, slots: items)
+                if count > 0 || pinnedHere > 0 {
+                    pairFactory.append(Int32(f))
+                    pairExisting.append(pinnedHere)
+                    pairLast.append(count > 0 ? last : .min)
+                    segments += count
                 }
             }
-            candidates.append(set)
+            pairStart.append(pairFactory.count)
+            segmentCount.append(segments)
         }
-
+        cachedSets = []
         startMovable = [[Scheduling.SlotUnits]](repeating: [], count: orders.count)
         for a in Scheduling.canonical(valid.filter { !$0.pinned }) where problem.isEligible(order: a.order, slot: a.slot) {
             startMovable[a.order].append(Scheduling.SlotUnits(slot: a.slot, units: a.units))
         }
         lotToKeep = []
         for o in orders.indices {
-            let c = candidates[o]
-            var keep = [Bool](repeating: false, count: c.count)
-            for i in 0..<c.count where c.existing[i] > 0 && c.existing[i] < orders[o].minLot {
-                let f = c.factory[i]
+            let base = pairStart[o], count = pairStart[o + 1] - base
+            var keep = [Bool](repeating: false, count: count)
+            for i in 0..<count where pairExisting[base + i] > 0 && pairExisting[base + i] < orders[o].minLot {
+                let f = Int(pairFactory[base + i])
                 let movable = startMovable[o].reduce(0) { $0 + (slots[$1.slot].factory == f ? $1.units : 0) }
-                keep[i] = c.existing[i] + movable >= orders[o].minLot
+                keep[i] = pairExisting[base + i] + movable >= orders[o].minLot
             }
             lotToKeep.append(keep)
+        }
+        for o in orders.indices {
+            cachedSets.append(segmentCount[o] <= Self.cacheLimit ? buildSet(o) : nil)
         }
     }
 }

@@ -34,8 +34,8 @@ struct Search {
         state = SolverState(index: index)
         rng = Scheduling.SeededRandom(seed: seed)
         var lists = [[Int32]](repeating: [], count: index.problem.factories.count)
-        for (o, c) in index.candidates.enumerated() {
-            for f in 0..<c.count where c.segStart[f + 1] > c.segStart[f] { lists[c.factory[f]].append(Int32(o)) }
+        for o in 0..<index.problem.orders.count {
+            for p in index.pairs(o) where index.pairLast[p] != .min { lists[Int(index.pairFactory[p])].append(Int32(o)) }
         }
         ordersOfFactory = lists
         idealCost = []
@@ -88,7 +88,7 @@ struct Search {
         }
         idealCost = ideal
         // Valid only if every placement saw all of its order's factories (see `focus`).
-        let exact = state.focus == 0 || state.index.candidates.allSatisfy { $0.count <= state.focus }
+        let exact = state.focus == 0 || (0..<orderCount).allSatisfy { state.index.pairs($0).count <= state.focus }
         soloBound = complete && exact ? Scheduling.Bound(unserved: soloUnserved, cost: soloCost) : nil
 
         // (2) The starting plan, each order re-placed in greedy order, never for the worse.
@@ -133,9 +133,8 @@ struct Search {
 
     /// Free units in the order's candidate slots per unit it still needs (smaller = tighter).
     private func tightness(_ o: Int) -> Double {
-        let c = state.index.candidates[o]
         var room = 0
-        for s in c.segSlot { room += state.free[s] }
+        state.index.forEachCandidateSlot(o) { room += state.free[$0] }
         return Double(room) / Double(max(1, state.missing(o) + state.served[o] - state.index.pinnedByOrder[o]))
     }
 
@@ -269,7 +268,7 @@ struct Search {
     /// A short order and the orders holding units in its candidate slots.
     private mutating func shortNeighbourhood(_ k: Int, _ chosen: inout [Int], _ mark: inout [Bool]) {
         var short: [Int] = []
-        for o in 0..<orderCount where state.missing(o) > 0 && state.index.candidates[o].segSlot.count > 0 { short.append(o) }
+        for o in 0..<orderCount where state.missing(o) > 0 && state.index.segmentCount[o] > 0 { short.append(o) }
         guard !short.isEmpty else { return worstNeighbourhood(k, &chosen, &mark) }
         // Weighted by priority: draw twice, keep the higher priority.
         var o = short[rng.below(short.count)]
@@ -277,7 +276,7 @@ struct Search {
         if orders[other].priority > orders[o].priority { o = other }
         add(o, &chosen, &mark)
         var holders: [Int] = []
-        for s in state.index.candidates[o].segSlot {
+        state.index.forEachCandidateSlot(o) { s in
             for h in state.occupants[s] where !mark[Int(h)] { holders.append(Int(h)) }
         }
         rng.shuffle(&holders)

@@ -78,13 +78,13 @@ extension Scheduling {
             // Skip an attempt that cannot finish in its share (the network has about one arc per
             // candidate (order, factory) pair; network simplex needs roughly 10 µs per arc on
             // such networks): the time is better spent searching.
-            let pairs = index.candidates.reduce(0) { $0 + $1.count }
+            let pairs = index.pairCount
+            let boundDeadline = clock.now.advanced(by: share)
             if Double(pairs) * 10e-6 < seconds(share) * 1.5 {
-                let boundDeadline = clock.now.advanced(by: share)
                 flowBound = Scheduling.bound(index, shouldStop: { clock.now >= boundDeadline })
             }
         }
-        let boundSeconds = seconds(started.duration(to: clock.now))
+        var boundSeconds = seconds(started.duration(to: clock.now))
         progress?(0.05)
 
         let searchStart = clock.now
@@ -123,6 +123,18 @@ extension Scheduling {
         let finishDeadline = clock.now.advanced(by: .milliseconds(50) + options.timeLimit / 20)
         search.finish(shouldStop: { clock.now >= finishDeadline })
         let searchSeconds = seconds(searchStart.duration(to: clock.now))
+        if options.computeBound && flowBound == nil {
+            // The flow bound was too large (or cut short): the Lagrangian bound is far cheaper,
+            // weaker mostly where capacity is contended. Computed after the search, which on
+            // such sizes needs every moment for construction, in a slice of the time limit.
+            let lagrangianStart = clock.now
+            let lagrangianDeadline = lagrangianStart.advanced(by: max(.milliseconds(100), options.timeLimit * 0.15))
+            if let lagrangian = Scheduling.lagrangianBound(index, shouldStop: { clock.now >= lagrangianDeadline }),
+               bound.map({ (lagrangian.unserved, lagrangian.cost) > ($0.unserved, $0.cost) }) ?? true {
+                bound = lagrangian
+            }
+            boundSeconds += seconds(lagrangianStart.duration(to: clock.now))
+        }
 
         var plan = search.state.plan()
         var after = verify(problem, plan: plan, start: problem.allocations)

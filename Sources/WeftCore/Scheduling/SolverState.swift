@@ -56,10 +56,10 @@ struct SolverState {
     func meetsFloor(_ o: Int) -> Bool {
         guard served[o] >= index.floor[o] else { return false }
         let keep = index.lotToKeep[o]
-        let cands = index.candidates[o]
+        let base = index.pairStart[o]
         for i in keep.indices where keep[i] {
-            let f = cands.factory[i]
-            var total = cands.existing[i]
+            let f = Int(index.pairFactory[base + i])
+            var total = index.pairExisting[base + i]
             for a in alloc[o] where index.slotFactory[a.slot] == f { total += a.units }
             if total < index.problem.orders[o].minLot { return false }
         }
@@ -80,7 +80,6 @@ struct SolverState {
     /// without pinned units).
     func cost(of o: Int, _ allocations: [Scheduling.SlotUnits]) -> Int64 {
         let slots = index.problem.slots
-        let cands = index.candidates[o]
         var total: Int64 = 0
         var factories: [Int] = []
         for a in allocations {
@@ -89,7 +88,7 @@ struct SolverState {
             if !factories.contains(f) { factories.append(f) }
         }
         for f in factories {
-            let pinnedHere = cands.factory.firstIndex(of: f).map { cands.existing[$0] > 0 } ?? false
+            let pinnedHere = index.pairPosition(o, factory: f).map { index.pairExisting[index.pairStart[o] + $0] > 0 } ?? false
             if !pinnedHere { total += index.problem.factories[f].setupCost }
         }
         return total
@@ -125,33 +124,49 @@ struct SolverState {
     /// then scored at its real cost): the search's way to try near-best placements.
     @discardableResult
     mutating func place(_ o: Int, noise: Double = 0, rng: inout Scheduling.SeededRandom) -> Bool {
-        let narrowed = focused(o, index.candidates[o])
+        let narrowed = focused(o)
         let cands = noise > 0 ? narrowed.perturbed(&rng, amount: noise) : narrowed
         return place(o, cands, realCost: noise == 0)
     }
 
     @discardableResult
     mutating func place(_ o: Int) -> Bool {
-        place(o, focused(o, index.candidates[o]), realCost: true)
+        place(o, focused(o), realCost: true)
     }
 
     /// The order's candidates narrowed to the `focus` most promising factories (see `focus`).
-    func focused(_ o: Int, _ cands: CandidateSet) -> CandidateSet {
-        guard focus > 0, cands.count > focus else { return cands }
+    func focused(_ o: Int) -> CandidateSet {
+        let pairs = index.pairs(o)
+        guard focus > 0, pairs.count > focus else { return index.candidateSet(o) }
         let order = index.problem.orders[o]
         let want = max(1, order.quantity - index.pinnedByOrder[o])
         var scored: [(score: Double, f: Int, room: Int)] = []
-        scored.reserveCapacity(cands.count)
-        for f in 0..<cands.count {
+        scored.reserveCapacity(pairs.count)
+        let cached = index.cachedSets[o]
+        for p in pairs {
+            let f = p - pairs.lowerBound
             var room = 0
             var cheapest = Int64.max
-            for i in cands.segStart[f]..<cands.segStart[f + 1] where free[cands.segSlot[i]] > 0 {
-                room += free[cands.segSlot[i]]
-                cheapest = min(cheapest, cands.segPrice[i])
+            if let cands = cached {
+                for i in cands.segStart[f]..<cands.segStart[f + 1] where free[cands.segSlot[i]] > 0 {
+                    room += free[cands.segSlot[i]]
+                    cheapest = min(cheapest, cands.segPrice[i])
+                }
+            } else {
+                free.withUnsafeBufferPointer { free in
+                    index.forEachSegment(o, pair: p) { s in
+                        let units = free[s]
+                        if units > 0 {
+                            room += units
+                            cheapest = min(cheapest, index.slotPrice[s])
+                        }
+                    }
+                }
             }
-            if cands.existing[f] > 0 { scored.append((-.infinity, f, room)); continue }
+            if index.pairExisting[p] > 0 { scored.append((-.infinity, f, room)); continue }
             guard room >= order.minLot else { continue }
-            scored.append((Double(cheapest) + Double(cands.setup[f]) / Double(min(room, want)), f, room))
+            let setup = index.factorySetup[Int(index.pairFactory[p])]
+            scored.append((Double(cheapest) + Double(setup) / Double(min(room, want)), f, room))
         }
         scored.sort { $0.score != $1.score ? $0.score < $1.score : $0.f < $1.f }
         var keep: [Int] = []
@@ -161,6 +176,8 @@ struct SolverState {
             room += item.room
         }
         keep.sort()
+        guard let cands = index.cachedSets[o] else { return index.buildSet(o, only: keep) }
+        // A materialised set: copying its slices is cheaper than filtering again.
         var narrowed = CandidateSet()
         for f in keep {
             narrowed.factory.append(cands.factory[f])

@@ -88,6 +88,8 @@ struct SolverTests {
             #expect(result.scoreAfter == optimum, "case \(caseIndex): solver \(result.scoreAfter) vs optimum \(optimum)")
             let bound = result.bound!
             #expect(bound.isBelowOrEqual(optimum), "case \(caseIndex): bound \(bound) above optimum \(optimum)")
+            let lagrangian = Scheduling.lagrangianBound(ProblemIndex(p), shouldStop: { false })!
+            #expect(lagrangian.isBelowOrEqual(optimum), "case \(caseIndex): Lagrangian bound \(lagrangian) above optimum \(optimum)")
             let greedy = Scheduling.verify(p, plan: Scheduling.naiveGreedy(p))
             #expect(greedy.isValid)
             #expect(optimum <= greedy.score)
@@ -171,6 +173,21 @@ struct SolverTests {
         #expect(result.scoreBefore.hard == 1)
         #expect(result.scoreAfter.hard == 0)
         #expect(!result.plan.contains { $0.order == 1 && $0.slot == 1 })
+    }
+}
+
+@Suite("Lagrangian bound")
+struct LagrangianBoundTests {
+    @Test("never above the solver's plan, on every shape, with and without a starting plan", arguments: Scheduling.InstanceShape.allCases)
+    func belowSolved(shape: Scheduling.InstanceShape) {
+        for seed in 1...3 {
+            let p = Scheduling.generateInstance(.init(shape: shape, orders: 80, factories: 15, days: 8, seed: UInt64(seed), withStartPlan: seed != 1))
+            let lagrangian = Scheduling.lagrangianBound(ProblemIndex(p), shouldStop: { false })!
+            let result = Scheduling.solve(p, options: options(seed: 1, iterations: 300))
+            #expect(lagrangian.isBelowOrEqual(result.scoreAfter), "\(shape) seed \(seed): \(lagrangian) vs \(result.scoreAfter)")
+            // At least as strong as each order alone in all the capacity (its τ = 0 case).
+            #expect(lagrangian.cost > 0 || result.scoreAfter.cost == 0)
+        }
     }
 }
 

@@ -1,0 +1,179 @@
+extension Scheduling {
+    /// A proven lower bound that stays cheap on problems far too large for the flow bound
+    /// (2,000 orders × 1,000 factories × 30 days: about 10⁶ (order, factory) arcs): Lagrangian
+    /// relaxation of the slots' capacities with multipliers `λ_s = max(0, τ − unit cost_s)` (one
+    /// "market price" τ), each order then solved alone and fractionally. Every τ gives a valid
+    /// bound; a few are tried while `shouldStop` allows and the best is kept. Nil only if not
+    /// even τ = 0 (each order alone in all the capacity) finished.
+    ///
+    /// **Why it bounds the score.** Unserved: order o can get at most `n_o` = min(its remaining
+    /// quantity, the capacity of its eligible slots) units, so no plan has unserved below
+    /// U = Σ priority × (remaining − n_o); a plan with exactly U serves every order exactly n_o.
+    /// Cost of such a plan x: for λ ≥ 0, Σ_s λ_s·x_s ≤ Σ_s λ_s·capacity_s, hence
+    /// cost(x) ≥ Σ_o [cost_o(x_o) + λ·x_o] − λ·capacity ≥ Σ_o min_o(λ) − λ·capacity, where
+    /// min_o(λ) is the least cost of n_o units for o alone at unit costs `c_s + λ_s` with the
+    /// setup replaced by the per-unit charge `setup_f / u(o,f)` of the flow bound (u(o,f) the
+    /// most units o can make at f, capped at n_o), lot and split limits dropped: fractional,
+    /// so the n_o cheapest units. Scaled by K and rounded down as in the flow bound.
+    static func lagrangianBound(_ index: ProblemIndex, shouldStop: () -> Bool) -> Bound? {
+        let problem = index.problem
+        let orders = problem.orders
+        let k: Int64 = 1024
+        // Per pair: room (capacity of its eligible slots) and the position of its cheapest
+        // usable slot in the factory's price-sorted list; per order: n_o. Local copies keep the
+        // loops free of reference counting.
+        let byPrice = index.factoryByPrice, slotDay = index.slotDay, slotPrice = index.slotPrice
+        let capacity = index.capacity, pairFactory = index.pairFactory, pairLast = index.pairLast
+        // Per factory: its slots by day with prefix sums of capacity (room of a window without
+        // a price cap by two binary searches).
+        var byDay: [[Int32]] = [], prefix: [[Int]] = []
+        for list in byPrice {
+            let sorted = list.sorted { slotDay[Int($0)] < slotDay[Int($1)] }
+            var sums = [0]
+            for s in sorted { sums.append(sums[sums.count - 1] + capacity[Int(s)]) }
+            byDay.append(sorted); prefix.append(sums)
+        }
+        var room = [Int](repeating: 0, count: index.pairCount)
+        var firstPos = [Int32](repeating: -1, count: index.pairCount)
+        var firstPrice = [Int64](repeating: 0, count: index.pairCount)
+        var served = [Int](repeating: 0, count: orders.count)
+        var unserved: Int64 = 0
+        let maxPrice = slotPrice.max() ?? 0
+        for o in orders.indices {
+            let want = max(0, orders[o].quantity - index.pinnedByOrder[o])
+            let first = index.orderFirst[o], cap = index.orderCap[o]
+            var total = 0
+            for p in index.pairs(o) where pairLast[p] != .min {
+                let f = Int(pairFactory[p]), last = pairLast[p]
+                let list = byPrice[f]
+                var r = 0
+                if cap == .max {
+                    let days = byDay[f]
+                    func lowerBound(_ day: Int32) -> Int {
+                        var lo = 0, hi = days.count
+                        while lo < hi { let mid = (lo + hi) / 2; if slotDay[Int(days[mid])] < day { lo = mid + 1 } else { hi = mid } }
+                        return lo
+                    }
+                    r = prefix[f][lowerBound(last &+ 1)] - prefix[f][lowerBound(first)]
+                    for i in list.indices {
+                        let s = Int(list[i])
+                        if slotDay[s] >= first && slotDay[s] <= last && capacity[s] > 0 { firstPos[p] = Int32(i); firstPrice[p] = slotPrice[s]; break }
+                    }
+                } else {
+                    for i in list.indices {
+                        let s = Int(list[i])
+                        guard slotDay[s] >= first && slotDay[s] <= last && slotPrice[s] <= cap && capacity[s] > 0 else { continue }
+                        if firstPos[p] < 0 { firstPos[p] = Int32(i); firstPrice[p] = slotPrice[s] }
+                        r += capacity[s]
+                    }
+                }
+                room[p] = r
+                total += r
+            }
+            served[o] = min(want, total)
+            unserved += Int64(orders[o].priority) * Int64(want - served[o])
+            if o & 63 == 63 && shouldStop() { return nil }
+        }
+        // Overflow guard: scaled unit costs times units must stay far inside Int64.
+        let totalUnits = Double(served.reduce(0, +)), totalCapacity = Double(index.capacity.reduce(0, +))
+        let maxSetup = Double(problem.factories.map(\.setupCost).max() ?? 0)
+        guard (Double(maxPrice) + maxSetup) * Double(k) * max(totalUnits, totalCapacity) < 1e18 else { return nil }
+
+        // Charge per pair (scaled), independent of τ.
+        var charge = [Int64](repeating: 0, count: index.pairCount)
+        for o in orders.indices where served[o] > 0 {
+            for p in index.pairs(o) where index.pairExisting[p] == 0 && room[p] > 0 {
+                charge[p] = problem.factories[Int(index.pairFactory[p])].setupCost * k / Int64(min(room[p], served[o]))
+            }
+        }
+
+        /// The scaled bound on cost (movable part) for market price τ, nil if stopped.
+        func evaluate(_ tau: Int64) -> Int64? {
+            var total: Int64 = 0
+            for s in capacity.indices where slotPrice[s] < tau {
+                total -= (tau - slotPrice[s]) * Int64(capacity[s]) * k
+            }
+            var heap: [(cost: Int64, pair: Int32, pos: Int32)] = []
+            for o in orders.indices where served[o] > 0 {
+                if o & 63 == 63 && shouldStop() { return nil }
+                let first = index.orderFirst[o], cap = index.orderCap[o]
+                func next(_ p: Int, _ from: Int) -> Int {
+                    let last = pairLast[p]
+                    let list = byPrice[Int(pairFactory[p])]
+                    var i = from
+                    while i < list.count {
+                        let s = Int(list[i])
+                        if slotDay[s] >= first && slotDay[s] <= last && slotPrice[s] <= cap && capacity[s] > 0 { return i }
+                        i += 1
+                    }
+                    return -1
+                }
+                func unitCost(_ p: Int, _ pos: Int) -> Int64 {
+                    let s = Int(byPrice[Int(pairFactory[p])][pos])
+                    return max(slotPrice[s], tau) * k + charge[p]
+                }
+                heap.removeAll(keepingCapacity: true)
+                for p in index.pairs(o) where firstPos[p] >= 0 {
+                    heap.append((max(firstPrice[p], tau) * k + charge[p], Int32(p), firstPos[p]))
+                }
+                // Min-heap on cost; cheapest units first until n_o are taken.
+                func siftDown(_ start: Int) {
+                    var i = start
+                    while true {
+                        let l = 2 * i + 1, r = l + 1
+                        var m = i
+                        if l < heap.count && heap[l].cost < heap[m].cost { m = l }
+                        if r < heap.count && heap[r].cost < heap[m].cost { m = r }
+                        if m == i { break }
+                        heap.swapAt(i, m); i = m
+                    }
+                }
+                if heap.count > 1 { for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) } }
+                var left = served[o]
+                while left > 0 && !heap.isEmpty {
+                    let top = heap[0]
+                    let p = Int(top.pair)
+                    let s = Int(byPrice[Int(pairFactory[p])][Int(top.pos)])
+                    let take = min(left, capacity[s])
+                    total += Int64(take) * top.cost
+                    left -= take
+                    let following = next(p, Int(top.pos) + 1)
+                    if following >= 0 {
+                        heap[0] = (unitCost(p, following), top.pair, Int32(following))
+                    } else {
+                        heap[0] = heap[heap.count - 1]
+                        heap.removeLast()
+                    }
+                    if !heap.isEmpty { siftDown(0) }
+                }
+            }
+            return total
+        }
+
+        guard var best = evaluate(0) else { return nil }
+        // τ from the cheapest unit cost upwards on a coarse grid, then around the best: any τ
+        // is valid, so stopping early only loses tightness.
+        let prices = slotPrice.sorted()
+        if let low = prices.first, let high = prices.last, high > low {
+            var bestTau: Int64 = 0
+            // Quantiles of the unit costs as candidate market prices.
+            var candidates: [Int64] = []
+            for q in [0.05, 0.15, 0.3] { candidates.append(prices[Int(Double(prices.count - 1) * q)]) }
+            for tau in candidates where !shouldStop() {
+                if let value = evaluate(tau), value > best { best = value; bestTau = tau }
+            }
+            // Refine around the best by halving steps.
+            var step = max(1, (high - low) / 40), rounds = 0
+            while step >= 1 && rounds < 8 && !shouldStop() {
+                rounds += 1
+                var moved = false
+                for tau in [bestTau - step, bestTau + step] where tau > 0 && !shouldStop() {
+                    if let value = evaluate(tau), value > best { best = value; bestTau = tau; moved = true }
+                }
+                if !moved { step /= 2 }
+            }
+        }
+        let cost = index.pinnedCost + max(0, (best + k - 1) / k)
+        return Bound(unserved: unserved, cost: cost)
+    }
+}
