@@ -9,20 +9,10 @@ extension CandidateRecords {
     public static func snapshot(on connection: PostgresConnection, capability: String, from: Day) throws -> (candidates: Candidates, generation: Int64) {
         let generation = try generation(on: connection, capability: capability)
         var candidates = Candidates()
-        var index: [UUID: Int] = [:]
-        for row in try connection.query("""
-            SELECT f.id, f.lead_days, f.region, f.certifications, f.active, fc.setup_cost
-              FROM factory_capabilities fc JOIN factories f ON f.id = fc.factory_id
-             WHERE fc.capability = $1 ORDER BY f.id
-            """, capability) {
-            let id = try row.decode(UUID.self, 0)
-            index[id] = candidates.factories.count
-            candidates.factoryIDs.append(id)
-            candidates.factories.append(Scheduling.Factory(
-                id: id.uuidString.lowercased(), active: try row.decode(Bool.self, 4), region: try row.decode(String.self, 2),
-                certifications: Set(try row.decode([String].self, 3)), leadDays: try row.decode(Int.self, 1),
-                setupCost: try row.decode(Int64.self, 5)))
-        }
+        let offering = try factories(on: connection, capability: capability)
+        candidates.factoryIDs = offering.ids
+        candidates.factories = offering.factories
+        let index = offering.index
         // Slots apart from their factories, in the factories' order: a join would repeat each
         // factory's columns on every one of thousands of rows, and this is read whenever the
         // capability's generation moves.
@@ -42,6 +32,28 @@ extension CandidateRecords {
             candidates.free.append(try row.decode(Int.self, 3))
         }
         return (candidates, generation)
+    }
+
+    /// Every factory offering `capability` (active or not), by id, as core's model sees it,
+    /// with each id's index.
+    public static func factories(on connection: PostgresConnection, capability: String) throws -> (ids: [UUID], factories: [Scheduling.Factory], index: [UUID: Int]) {
+        var ids: [UUID] = []
+        var factories: [Scheduling.Factory] = []
+        var index: [UUID: Int] = [:]
+        for row in try connection.query("""
+            SELECT f.id, f.active, f.region, f.certifications, f.lead_days, fc.setup_cost
+              FROM factory_capabilities fc JOIN factories f ON f.id = fc.factory_id
+             WHERE fc.capability = $1 ORDER BY f.id
+            """, capability) {
+            let id = try row.decode(UUID.self, 0)
+            index[id] = factories.count
+            ids.append(id)
+            factories.append(Scheduling.Factory(
+                id: id.uuidString.lowercased(), active: try row.decode(Bool.self, 1), region: try row.decode(String.self, 2),
+                certifications: Set(try row.decode([String].self, 3)), leadDays: try row.decode(Int.self, 4),
+                setupCost: try row.decode(Int64.self, 5)))
+        }
+        return (ids, factories, index)
     }
 
     /// The capability's current generation; 0 before anything of it was ever written.

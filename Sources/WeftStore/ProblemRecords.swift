@@ -48,22 +48,7 @@ public enum ProblemRecords {
     ///   orders outside the problem hold there.
     /// - Pinned: confirmed allocations, and those on a day before `asOf + freezeDays`.
     public static func load(on connection: PostgresConnection, capability: String, asOf: Day, freezeDays: Int) throws -> Loaded {
-        var factoryIDs: [UUID] = []
-        var factories: [Scheduling.Factory] = []
-        var factoryIndex: [UUID: Int] = [:]
-        for row in try connection.query("""
-            SELECT f.id, f.active, f.region, f.certifications, f.lead_days, fc.setup_cost
-              FROM factory_capabilities fc JOIN factories f ON f.id = fc.factory_id
-             WHERE fc.capability = $1 ORDER BY f.id
-            """, capability) {
-            let id = try row.decode(UUID.self, 0)
-            factoryIndex[id] = factories.count
-            factoryIDs.append(id)
-            factories.append(Scheduling.Factory(
-                id: id.uuidString.lowercased(), active: try row.decode(Bool.self, 1), region: try row.decode(String.self, 2),
-                certifications: Set(try row.decode([String].self, 3)), leadDays: try row.decode(Int.self, 4),
-                setupCost: try row.decode(Int64.self, 5)))
-        }
+        let (factoryIDs, factories, factoryIndex) = try CandidateRecords.factories(on: connection, capability: capability)
 
         var orderIDs: [UUID] = []
         var orders: [Scheduling.Order] = []
