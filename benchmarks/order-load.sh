@@ -15,9 +15,12 @@ connections=${2:-8}
 weft_require_packages
 command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk" >&2; exit 1; }
 
-# A separate build folder, so a release build does not wait on (or block) debug builds.
-swift build -c release --scratch-path .build-release --product weft >/dev/null
-weft="$(swift build -c release --scratch-path .build-release --show-bin-path)/weft"
+# A separate build folder, so a release build does not wait on (or block) debug builds;
+# SCRATCH=DIR picks another one and BUILD=0 uses the binary already built there (as in
+# report-bench.sh); PORT another port.
+scratch=${SCRATCH:-.build-release}
+[ "${BUILD:-1}" = 0 ] || swift build -c release --scratch-path "$scratch" --product weft >/dev/null
+weft="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/weft"
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-load.XXXXXX")
 chmod 755 "$work" # the postgres user must reach the cluster inside it
 server=
@@ -45,7 +48,7 @@ SQL
 broker=$(psql -qAt "$DATABASE_URL" -c "SELECT id FROM brokers LIMIT 1")
 export WEFT_KEY=$("$weft" keys create --role broker --broker "$broker" | tail -n 1)
 
-port=18080
+port=${PORT:-18080}
 "$weft" serve --port $port --no-migrate --log-level warning --pool-size "${WEFT_DB_POOL_SIZE:-16}" &
 server=$!
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done

@@ -11,7 +11,8 @@
 # With DATABASE_URL set it uses that (empty, migrated or not) database; otherwise it starts a
 # private PostgreSQL in a temporary directory, like scripts/run, and removes it afterwards.
 # BUILD=0 uses the release binary already built; SCRATCH=DIR builds in (and runs from) DIR
-# instead of SwiftPM's default .build, so it does not contend with other builds.
+# instead of SwiftPM's default .build, so it does not contend with other builds. BODIES=DIR
+# keeps each answer there (one file per request, by its position), to compare two builds.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -53,8 +54,8 @@ echo "Seeding $factories factories x $days days and $orders orders x 10 allocati
 seed_started=$(date +%s)
 psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" <<SQL
 -- Bulk load without the per-statement allocation triggers (and foreign-key checks); the
--- slots' and orders' allocated figures are set from the allocations afterwards, so the
--- result is exactly what the triggers would have left.
+-- slots' and orders' allocated figures and the order-factory totals are set from the
+-- allocations afterwards, so the result is exactly what the triggers would have left.
 SET session_replication_role = replica;
 INSERT INTO brokers (name) SELECT 'Bench broker ' || g FROM generate_series(1, 20) g;
 INSERT INTO factories (name, region, lead_days)
@@ -96,9 +97,12 @@ SELECT (SELECT id FROM brokers LIMIT 1), 'pcb.fab', 100, current_date + 3, curre
        'No factory slot meets the order''s constraints (capability, region, certifications, price cap, production window).'
 FROM generate_series(1, $orders / 20);
 RESET session_replication_role;
+-- The orders report's per-(order, factory) totals, which the triggers would have kept
+-- (migration 0006): rebuilt from the allocations.
+SELECT weft_rebuild_order_factory_totals() \g /dev/null
 VACUUM ANALYZE;
 SQL
-echo "Seeded in $(( $(date +%s) - seed_started )) s: $(psql -qAt "$DATABASE_URL" -c "SELECT (SELECT count(*) FROM capacity_slots) || ' slots, ' || (SELECT count(*) FROM orders) || ' orders, ' || (SELECT count(*) FROM allocations) || ' allocations'")" >&2
+echo "Seeded in $(( $(date +%s) - seed_started )) s: $(psql -qAt "$DATABASE_URL" -c "SELECT (SELECT count(*) FROM capacity_slots) || ' slots, ' || (SELECT count(*) FROM orders) || ' orders, ' || (SELECT count(*) FROM allocations) || ' allocations, ' || (SELECT count(*) FROM order_factory_totals) || ' order-factory pairs'")" >&2
 
 key=$("$weft" keys create --role admin --label bench | tail -n 1)
 WEFT_LOG_LEVEL=info "$weft" serve --no-migrate --port 0 2>"$work/serve.log" &
@@ -119,6 +123,7 @@ time_it() {
     code=$(curl -s -o "$work/body" -w '%{http_code}' "$@")
     [ "$code" = 200 ] || { echo "$name answered $code: $(head -c 300 "$work/body")" >&2; exit 1; }
     bytes=$(stat -c %s "$work/body")
+    if [ -n "${BODIES:-}" ]; then mkdir -p "$BODIES"; bodies=$(( ${bodies:-0} + 1 )); cp "$work/body" "$BODIES/$bodies"; fi
     for _ in $(seq 1 "$runs"); do
         times+=("$(curl -s -o /dev/null -w '%{time_total}' "$@" | awk '{printf "%d", $1 * 1000}')")
     done

@@ -183,40 +183,43 @@ public enum ReportRecords {
         }
     }
 
-    /// Splits, costs and punctuality from the allocations in one pass over them: allocations
-    /// are folded into (order, factory) pairs, pairs into orders, orders into (capability,
-    /// factories used) groups, which Swift adds up into the histogram and the cost table.
+    /// Splits, costs and punctuality from the per-(order, factory) totals that the allocation
+    /// triggers keep (migration 0006, `order_factory_totals`): pairs are folded into orders,
+    /// orders into (capability, factories used) groups, which Swift adds up into the histogram
+    /// and the cost table. A pair's arrival is its last production day plus the factory's
+    /// current lead days, and its setup cost the factory's current one, as if the allocations
+    /// themselves were read.
     ///
-    /// With a million allocations this is the heaviest read Weft does (see
-    /// benchmarks/report-bench.sh), so:
+    /// With a million allocations there are about 250,000 pairs (benchmarks/report-bench.sh):
     /// - the transaction gets memory for its hash tables, and hashing is preferred over
-    ///   sorting and nested loops: the planner cannot estimate the nested groups and otherwise
-    ///   picks sorts of a million rows and a hundred thousand index probes;
+    ///   sorting and nested loops: the planner cannot estimate the grouped orders and otherwise
+    ///   picks sorts and index probes;
     /// - sums are `weft_sum_int8` (migration 0004), a by-value bigint sum: `sum(bigint)`
-    ///   accumulates in numeric, which cost about a quarter of the time;
-    /// - JIT is off: compiling the expressions costs more than it saves on a query this size,
-    ///   and larger networks would cross the planner's JIT threshold.
+    ///   accumulates in numeric;
+    /// - JIT is off: compiling the expressions costs more than it saves on a query this size;
+    /// - no parallel workers: each would build the whole per-order hash table again (the inner
+    ///   side of a parallel hash join is not shared), which tripled the CPU time and doubled
+    ///   the wall time on two cores; alone the query takes about 0.2 s.
     /// Call it inside a transaction; the settings end with it.
     public static func allocationFigures(on connection: PostgresConnection, _ filter: OrderFilter) throws -> AllocationFigures {
-        try connection.execute("SET LOCAL work_mem = '128MB'; SET LOCAL enable_sort = off; SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off")
+        try connection.execute("""
+            SET LOCAL work_mem = '128MB'; SET LOCAL enable_sort = off; SET LOCAL enable_nestloop = off;
+            SET LOCAL enable_mergejoin = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0
+            """)
         let rows = try connection.query("""
             SELECT o.capability, p.factories, count(*), coalesce(weft_sum_int8(p.units), 0), coalesce(weft_sum_int8(p.cost), 0),
                    coalesce(weft_sum_int8(p.setup), 0),
                    count(*) FILTER (WHERE o.allocated_units >= o.quantity AND p.arrival <= o.due_date),
                    count(*) FILTER (WHERE o.allocated_units >= o.quantity)
-            FROM (SELECT pr.order_id, count(*) AS factories, weft_sum_int8(pr.units) AS units, weft_sum_int8(pr.cost) AS cost,
-                         weft_sum_int8(fc.setup_cost) AS setup, max(pr.arrival) AS arrival
-                  FROM (SELECT a.order_id, s.factory_id, s.capability, sum(a.units) AS units,
-                               weft_sum_int8(a.units::bigint * a.unit_cost) AS cost, max(s.arrival) AS arrival
-                        FROM allocations a
-                        JOIN (SELECT s.id, s.factory_id, s.capability, s.day + f.lead_days AS arrival
-                              FROM capacity_slots s JOIN factories f ON f.id = s.factory_id
-                              WHERE $1::text IS NULL OR s.capability = $1) s ON s.id = a.slot_id
-                        GROUP BY a.order_id, s.factory_id, s.capability) pr
+            FROM (SELECT t.order_id, count(*) AS factories, weft_sum_int8(t.units) AS units, weft_sum_int8(t.cost) AS cost,
+                         weft_sum_int8(fc.setup_cost) AS setup, max(t.last_day + f.lead_days) AS arrival
+                  FROM order_factory_totals t
+                  JOIN factories f ON f.id = t.factory_id
                   -- An order's slots all have its capability, so the pair's setup cost is the
                   -- factory's for that capability.
-                  JOIN factory_capabilities fc ON fc.factory_id = pr.factory_id AND fc.capability = pr.capability
-                  GROUP BY pr.order_id) p
+                  JOIN factory_capabilities fc ON fc.factory_id = t.factory_id AND fc.capability = t.capability
+                  WHERE $1::text IS NULL OR t.capability = $1
+                  GROUP BY t.order_id) p
             JOIN orders o ON o.id = p.order_id
             WHERE o.status <> 'cancelled' AND \(filter.whereClause)
             GROUP BY o.capability, p.factories

@@ -1,6 +1,7 @@
 import Foundation
 import WeftCore
 import WeftStore
+import WeftTestSupport
 
 /// A small network written straight to the database, so order tests do not depend on the
 /// factory routes: factories with one capability each and their slots, days relative to today.
@@ -61,8 +62,10 @@ enum Invariants {
                 OR (o.status = 'partial' AND NOT (o.allocated_units > 0 AND o.allocated_units < o.quantity))
                 OR (o.status IN ('unscheduled', 'cancelled') AND o.allocated_units <> 0)
             """)[0].decode(Int.self, 0)
-        guard overbooked == 0, drift == 0, orderDrift == 0 else {
-            throw InvariantViolation(description: "overbooked slots: \(overbooked), slots whose allocated drifted: \(drift), orders inconsistent: \(orderDrift)")
+        // The report's per-(order, factory) summary (migration 0006) matches the allocations.
+        let pairDrift = try await OrderFactoryTotalsCheck.mismatches(pool)
+        guard overbooked == 0, drift == 0, orderDrift == 0, pairDrift == 0 else {
+            throw InvariantViolation(description: "overbooked slots: \(overbooked), slots whose allocated drifted: \(drift), orders inconsistent: \(orderDrift), order-factory totals drifted: \(pairDrift)")
         }
     }
 
