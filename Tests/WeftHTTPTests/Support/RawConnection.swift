@@ -84,7 +84,8 @@ final class RawConnection {
     static func connect(port: Int) async throws -> (asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, channel: any Channel) {
         let asyncChannel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
-            .connectTimeout(.seconds(2))
+            // Generous: a refused connection fails at once anyway, and 60 suites run in parallel.
+            .connectTimeout(.seconds(10))
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
