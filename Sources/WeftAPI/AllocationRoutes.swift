@@ -21,7 +21,8 @@ struct AllocationRoutes {
         guard principal.mayAccess(factory: factoryID) else { throw notFound("factory", factoryID.lowercasedString) }
         let (from, to) = try request.queryInput { $0.dateRange() }
         let start = from ?? Day.today
-        let end = to ?? start.adding(days: 30)
+        // Clamped: 9999-12-31 + 30 is no calendar date (nor one a response may carry).
+        let end = to ?? min(start.adding(days: 30), CapacityRoutes.lastDay)
         guard end.ordinal - start.ordinal < Self.maxRangeDays else {
             throw ValidationFailure(field: "to", message: "must be less than \(Self.maxRangeDays) days after from").httpError
         }

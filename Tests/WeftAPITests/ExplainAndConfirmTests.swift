@@ -79,6 +79,10 @@ struct ExplainAndConfirmTests {
         #expect(try await client.send("GET", "/v1/factories/\(aID)/allocations", headers: ["Authorization": "Bearer \(factoryB)"]).status == 404)
         #expect(try await client.send("GET", "/v1/factories/\(aID)/allocations", headers: ["Authorization": "Bearer \(admin)"]).status == 200)
         #expect(try await client.send("GET", "/v1/factories/\(aID)/allocations?from=2026-13-01", headers: ["Authorization": "Bearer \(admin)"]).status == 422)
+        // The default end stops at the calendar's last day; an empty value is the same as none.
+        let last = try await client.send("GET", "/v1/factories/\(aID)/allocations?from=9999-12-20&to=", headers: ["Authorization": "Bearer \(admin)"])
+        #expect(last.status == 200)
+        #expect(last.json["to"] as? String == "9999-12-31")
 
         let allocationID = try #require(work[0]["id"] as? String)
         #expect(try await client.send("POST", "/v1/allocations/\(allocationID)/confirm", headers: ["Authorization": "Bearer \(factoryB)"]).status == 404)

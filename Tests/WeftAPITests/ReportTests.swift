@@ -201,6 +201,11 @@ struct ReportTests {
         #expect(long.status == 422)
         #expect((long.json["errors"] as? [[String: Any]])?.first?["field"] as? String == "to")
         #expect(try await Self.get(server, "/v1/reports/orders?due_from=2026-05-02&due_to=2026-05-01", key: admin).status == 422)
+        // The default end stops at the calendar's last day; empty values are the same as none.
+        let last = try await Self.get(server, "/v1/reports/utilization?from=9999-12-20&to=&group_by=day&region=", key: admin)
+        #expect(last.status == 200)
+        #expect(last.json["to"] as? String == "9999-12-31")
+        #expect((last.json["rows"] as? [[String: Any]])?.count == 12)
         #expect(try await Self.get(server, "/v1/reports/orders?broker_id=nope", key: admin).status == 422)
         try await server.stop()
     }

@@ -39,6 +39,64 @@ public enum JSONValue: Sendable, Equatable {
         }
     }
 
+    /// The value as a whole number when it is one exactly and fits in `Int64`: `.integer`, and
+    /// `.number` text such as `3.0`, `30e-1` or `1E3` (JSON Schema's `integer` includes them,
+    /// so clients and generators send them); nil for `1.5`, `1e400`, strings and the rest.
+    ///
+    /// Worked out on the decimal text, never through `Double`, so nothing is ever rounded.
+    public var exactInteger: Int64? {
+        switch self {
+        case .integer(let value): return value
+        case .number(let text): return JSONValue.exactInteger(text)
+        default: return nil
+        }
+    }
+
+    /// `exactInteger` of a JSON number's source text (already valid number syntax).
+    static func exactInteger(_ text: String) -> Int64? {
+        var digits: [UInt8] = []  // significant digits of integer and fraction parts
+        var fractionDigits = 0, exponent = 0, negative = false, exponentNegative = false
+        var part = 0  // 0 integer, 1 fraction, 2 exponent
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "-") where part == 0: negative = true
+            case UInt8(ascii: "-"): exponentNegative = true
+            case UInt8(ascii: "+"): continue
+            case UInt8(ascii: "."): part = 1
+            case UInt8(ascii: "e"), UInt8(ascii: "E"): part = 2
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let digit = byte - UInt8(ascii: "0")
+                if part == 2 {
+                    // Saturate: past this no non-zero value is in range or whole anyway.
+                    exponent = min(exponent * 10 + Int(digit), 100_000)
+                } else {
+                    if part == 1 { fractionDigits += 1 }
+                    if !(digits.isEmpty && digit == 0) { digits.append(digit) } else if part == 1 { continue }
+                }
+            default: return nil
+            }
+        }
+        if digits.isEmpty { return 0 }  // 0.0, -0e5, 0E-7
+        // value = digits × 10^scale; digits carries no leading zeros.
+        var scale = (exponentNegative ? -exponent : exponent) - fractionDigits
+        // Trailing zeros of the digits make a negative scale smaller.
+        while scale < 0, digits.last == 0 { digits.removeLast(); scale += 1 }
+        guard scale >= 0, digits.count + scale <= 19 else { return nil }
+        var magnitude: UInt64 = 0
+        for digit in digits { magnitude = magnitude * 10 + UInt64(digit) }
+        for _ in 0..<scale {
+            let (next, overflow) = magnitude.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            magnitude = next
+        }
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+            return magnitude == UInt64(Int64.max) + 1 ? .min : -Int64(magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { return nil }
+        return Int64(magnitude)
+    }
+
     /// A short noun for the kind of value, used in messages ("got a string").
     public var kindName: String {
         switch self {

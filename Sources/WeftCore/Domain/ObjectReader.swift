@@ -141,7 +141,7 @@ public struct ObjectReader: Sendable {
         read(key, required) { ValueCheck.string($0, length: length) }
     }
 
-    /// A whole number in `range`; fractions, exponents and strings are refused.
+    /// A whole number in `range`, also when written `3.0` or `3e0`; fractions and strings are refused.
     public mutating func int(_ key: String, required: Bool = false, in range: ClosedRange<Int>) -> Int? {
         read(key, required) { ValueCheck.int($0, in: Int64(range.lowerBound)...Int64(range.upperBound)) }.map { Int($0) }
     }

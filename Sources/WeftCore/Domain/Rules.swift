@@ -76,13 +76,15 @@ enum ValueCheck {
         return .ok(text)
     }
 
+    /// Whole numbers may be written `3`, `3.0` or `3e0` (all the same JSON Schema integer);
+    /// `3.5` and anything not a number are refused.
     static func int(_ value: JSONValue, in range: ClosedRange<Int64>) -> CheckResult<Int64> {
-        guard case .integer(let number) = value, range.contains(number) else { return .bad(ValidationMessage.wholeNumber(range)) }
+        guard let number = value.exactInteger, range.contains(number) else { return .bad(ValidationMessage.wholeNumber(range)) }
         return .ok(number)
     }
 
     static func money(_ value: JSONValue) -> CheckResult<Int64> {
-        guard case .integer(let number) = value, (0...InputLimits.maxMoney).contains(number) else { return .bad(ValidationMessage.money) }
+        guard let number = value.exactInteger, (0...InputLimits.maxMoney).contains(number) else { return .bad(ValidationMessage.money) }
         return .ok(number)
     }
 

@@ -40,6 +40,14 @@ struct FactoryInputTests {
         #expect(factory.certifications.isEmpty && factory.capabilities.isEmpty && factory.lat == nil)
     }
 
+    @Test func wholeNumbersMayHaveAZeroFraction() throws {
+        // JSON Schema's integer includes 3.0; OpenAPI clients and schemathesis send such values.
+        let factory = try F.parse(FactoryInput.self, Self.body(set: [
+            "lead_days": "3.0", "capabilities": #"[{"capability":"pcb.fab","setup_cost":5e3}]"#]))
+        #expect(factory.leadDays == 3)
+        #expect(factory.capabilities.first?.setupCost == 5000)
+    }
+
     @Test(arguments: [
         DomainIssueCase(remove: ["name"], field: "name", message: M.required),
         DomainIssueCase(set: ["name": "null"], field: "name", message: M.required),
@@ -65,7 +73,8 @@ struct FactoryInputTests {
         DomainIssueCase(set: ["lead_days": "61"], field: "lead_days", message: "must be a whole number between 0 and 60"),
         DomainIssueCase(set: ["lead_days": "-1"], field: "lead_days", message: "must be a whole number between 0 and 60"),
         DomainIssueCase(set: ["lead_days": "1.5"], field: "lead_days", message: "must be a whole number between 0 and 60"),
-        DomainIssueCase(set: ["lead_days": "3.0"], field: "lead_days", message: "must be a whole number between 0 and 60"),
+        DomainIssueCase(set: ["lead_days": "61.0"], field: "lead_days", message: "must be a whole number between 0 and 60"),
+        DomainIssueCase(set: ["lead_days": "25e-1"], field: "lead_days", message: "must be a whole number between 0 and 60"),
         DomainIssueCase(set: ["lead_days": #""3""#], field: "lead_days", message: "must be a whole number between 0 and 60"),
         DomainIssueCase(set: ["certifications": #""ISO9001""#], field: "certifications", message: "must be an array"),
         DomainIssueCase(set: ["certifications": F.codes("C", count: 33)], field: "certifications", message: "must have at most 32 entries"),

@@ -54,6 +54,25 @@ struct JSONParserTests {
         #expect(object["missing"] == nil)
     }
 
+    /// JSON Schema counts `3.0` and `3e0` as the integer 3, so generated clients send them;
+    /// only numbers whose decimal text is exactly whole (and fits in Int64) convert.
+    @Test(arguments: [
+        ("3", Int64?.some(3)), ("3.0", 3), ("-3.000", -3), ("3e0", 3), ("30e-1", 3), ("0.05e2", 5), ("1E3", 1000),
+        ("1e+3", 1000), ("12.50e1", 125), ("0.0", 0), ("-0e5", 0), ("0e-99999999999999999999", 0),
+        ("9223372036854775807.0", .max), ("-9223372036854775808.0", .min), ("922337203685477580.7e1", .max),
+        ("1.5", nil), ("1e-1", nil), ("25e-1", nil), ("9223372036854775808.0", nil), ("-9223372036854775809e0", nil),
+        ("1e19", nil), ("1e400", nil), ("1e99999999999999999999", nil),
+    ] as [(String, Int64?)])
+    func wholeNumbersConvertExactly(_ text: String, _ expected: Int64?) throws {
+        #expect(try JSONValue.parse(text).exactInteger == expected)
+    }
+
+    @Test func onlyNumbersHaveAnExactInteger() throws {
+        #expect(try JSONValue.parse("\"3\"").exactInteger == nil)
+        #expect(try JSONValue.parse("true").exactInteger == nil)
+        #expect(try JSONValue.parse("null").exactInteger == nil)
+    }
+
     @Test func numbersConvertToDouble() throws {
         #expect(try JSONValue.parse("-1.5e2").doubleValue == -150)
         #expect(try JSONValue.parse("7").doubleValue == 7)
