@@ -68,7 +68,7 @@ struct OrderBooking {
                     var stored = order
                     stored.createdAt = createdAt
                     stored.updatedAt = createdAt
-                    let body = try Self.body(stored, planned: planned, snapshot: snapshot, written: written)
+                    let body = try Self.body(stored, placed: planned.placed(in: snapshot), written: written, shortfall: planned.shortfall)
                     if let idempotency {
                         try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
                                                       requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
@@ -133,24 +133,17 @@ struct OrderBooking {
         return planned
     }
 
-    /// Why a short plan is short and what would serve more: placement again over every slot
-    /// up to the advice horizon, with the plan's own units counted as the order's.
+    /// Why a short plan is short and what would serve more, from the snapshot's slots up to
+    /// the advice horizon (see ``OrderPlacer/shortfall(_:asOf:placement:factories:slots:free:position:planned:)``).
     private static func shortfall(_ order: Scheduling.Order, asOf: Day, snapshot: PlacementCache.Snapshot, free: [Int],
                                   planned: Planned) -> Scheduling.Shortfall? {
         let all = snapshot.candidates
         let horizon = order.dueDate.adding(days: OrderPlacer.adviceHorizonDays)
         let indices = all.slots.indices.filter { all.slots[$0].day <= horizon }
         let position = Dictionary(uniqueKeysWithValues: indices.enumerated().map { ($1, $0) })
-        var wideFree = indices.map { free[$0] }
-        var existing: [Scheduling.SlotUnits] = []
-        for (allocation, slot) in zip(planned.placement.allocations, planned.slots) {
-            guard let at = position[slot] else { continue }
-            wideFree[at] = max(0, wideFree[at] - allocation.units)
-            existing.append(Scheduling.SlotUnits(slot: at, units: allocation.units))
-        }
-        let again = Scheduling.place(order: order, asOf: asOf, factories: all.factories, slots: indices.map { all.slots[$0] },
-                                     free: wideFree, existing: existing, advise: true)
-        return again.shortfall ?? planned.placement.shortfall
+        return OrderPlacer.shortfall(order, asOf: asOf, placement: planned.placement, factories: all.factories,
+                                     slots: indices.map { all.slots[$0] }, free: indices.map { free[$0] }, position: position,
+                                     planned: zip(planned.slots, planned.placement.allocations).map { ($0, $1.units) })
     }
 
     /// The stored answer for a retried Idempotency-Key; 409 while the first is in flight, 422
@@ -166,22 +159,6 @@ struct OrderBooking {
                             title: "Idempotency-Key reused", errors: [FieldError(field: "Idempotency-Key", message: "was used before with another body")])
         }
         return (record.status, record.body, true)
-    }
-
-    /// The 201 body: built from what was just written rather than read back.
-    private static func body(_ order: OrderRecords.Order, planned: Planned, snapshot: PlacementCache.Snapshot,
-                             written: [Int64: (id: Int64, createdAt: Date)]) throws -> [UInt8] {
-        let all = snapshot.candidates
-        var setupCosts: [UUID: Int64] = [:]
-        let allocations = zip(planned.allocations, planned.slots).map { new, slot in
-            let row = written[new.slotID]!
-            let factory = all.slots[slot].factory
-            setupCosts[all.factoryIDs[factory]] = all.factories[factory].setupCost
-            return OrderRecords.Allocation(id: row.id, orderID: order.id, slotID: new.slotID, factoryID: all.factoryIDs[factory],
-                                           capability: order.capability, day: all.slots[slot].day, units: new.units,
-                                           unitCost: new.unitCost, status: "planned", runID: nil, createdAt: row.createdAt, confirmedAt: nil)
-        }.sorted { ($0.day, $0.factoryID.uuidString, $0.id) < ($1.day, $1.factoryID.uuidString, $1.id) }
-        return Array(try JSON.encoder.encode(OrderDTO(order, allocations: allocations, setupCosts: setupCosts, shortfall: planned.shortfall)))
     }
 }
 
@@ -214,18 +191,7 @@ extension OrderBooking {
                 throw ValidationFailure(field: "broker_id", message: "no broker with this id exists").httpError
             }
             let written = try OrderRecords.insertAllocations(on: connection, orderID: id, plan.allocations)
-            let allocations = plan.allocations.indices.map { index in
-                let new = plan.allocations[index]
-                let row = written[new.slotID]!
-                return OrderRecords.Allocation(id: row.id, orderID: id, slotID: new.slotID, factoryID: plan.factoryIDs[index],
-                                               capability: capability, day: plan.days[index], units: new.units,
-                                               unitCost: new.unitCost, status: "planned", runID: nil, createdAt: row.createdAt, confirmedAt: nil)
-            }.sorted { ($0.day, $0.factoryID.uuidString, $0.id) < ($1.day, $1.factoryID.uuidString, $1.id) }
-            let setupCosts = Dictionary(plan.placement.allocations.map { allocation -> (UUID, Int64) in
-                let factory = plan.candidates.slots[allocation.slot].factory
-                return (plan.candidates.factoryIDs[factory], plan.candidates.factories[factory].setupCost)
-            }, uniquingKeysWith: { first, _ in first })
-            let body = Array(try JSON.encoder.encode(OrderDTO(order, allocations: allocations, setupCosts: setupCosts, shortfall: shortfall)))
+            let body = try Self.body(order, placed: plan.placed, written: written, shortfall: shortfall)
             if let idempotency = submission.idempotency {
                 try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
                                               requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)

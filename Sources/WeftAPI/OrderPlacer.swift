@@ -77,18 +77,32 @@ struct OrderPlacer {
     static func shortfall(on connection: PostgresConnection, plan: Plan, capability: String, asOf: Day) throws -> Scheduling.Shortfall? {
         guard plan.placement.servedUnits < plan.order.quantity else { return nil }
         let from = max(plan.order.releaseDate, asOf)
-        var wide = try CandidateRecords.all(on: connection, capability: capability, from: from,
+        let wide = try CandidateRecords.all(on: connection, capability: capability, from: from,
                                             to: plan.order.dueDate.adding(days: adviceHorizonDays))
-        // The plan's own units are not yet written: count them as taken and as the order's.
         let index = Dictionary(uniqueKeysWithValues: wide.slotIDs.enumerated().map { ($1, $0) })
+        return shortfall(plan.order, asOf: asOf, placement: plan.placement, factories: wide.factories, slots: wide.slots,
+                         free: wide.free, position: index, planned: plan.allocations.map { ($0.slotID, $0.units) })
+    }
+
+    /// The advice half of a short plan, whatever the slots were read from: placement again with
+    /// advice over `slots` (every slot up to the advice horizon), falling back to the plan's own
+    /// shortfall when that finds none.
+    /// - Parameters:
+    ///   - position: where each slot key (a slot id, or an index into a larger snapshot) sits in `slots`.
+    ///   - planned: the plan's units per slot key. They are not yet written, so they are taken
+    ///     from `free` and counted as the order's; keys outside `slots` are ignored.
+    static func shortfall<Key: Hashable>(_ order: Scheduling.Order, asOf: Day, placement: Scheduling.OrderPlacement,
+                                         factories: [Scheduling.Factory], slots: [Scheduling.Slot], free: [Int],
+                                         position: [Key: Int], planned: [(slot: Key, units: Int)]) -> Scheduling.Shortfall? {
+        var free = free
         var existing: [Scheduling.SlotUnits] = []
-        for allocation in plan.allocations {
-            guard let slot = index[allocation.slotID] else { continue }
-            wide.free[slot] = max(0, wide.free[slot] - allocation.units)
-            existing.append(Scheduling.SlotUnits(slot: slot, units: allocation.units))
+        for (key, units) in planned {
+            guard let slot = position[key] else { continue }
+            free[slot] = max(0, free[slot] - units)
+            existing.append(Scheduling.SlotUnits(slot: slot, units: units))
         }
-        let again = Scheduling.place(order: plan.order, asOf: asOf, factories: wide.factories, slots: wide.slots,
-                                     free: wide.free, existing: existing, advise: true)
-        return again.shortfall ?? plan.placement.shortfall
+        let again = Scheduling.place(order: order, asOf: asOf, factories: factories, slots: slots,
+                                     free: free, existing: existing, advise: true)
+        return again.shortfall ?? placement.shortfall
     }
 }
