@@ -7,9 +7,12 @@ import WeftStore
 struct RunTimingsDTO: Codable, Sendable {
     /// Reading the problems (all capabilities, in parallel).
     var loadMs: Int
-    /// Solving them (bound, construction, search), including any re-solve after a conflict.
+    /// From the end of reading to the last capability solved (bound, construction, search),
+    /// including any re-solve after a conflict.
     var solveMs: Int
-    /// Writing the plans, one transaction per capability.
+    /// From then to the end: the writes still under way. Each capability's plan is written
+    /// (one transaction per capability) as soon as it is solved, so earlier ones overlap the
+    /// solving of the rest; each capability's own `write_ms` says how long its write took.
     var writeMs: Int
     var totalMs: Int
 }

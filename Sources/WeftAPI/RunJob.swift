@@ -6,8 +6,8 @@ import WeftStore
 
 /// One run, from its locks to its outcome: read every capability's problem, solve them all
 /// (in parallel, on Dispatch threads inside `solveAll`), write each plan in its own
-/// transaction (or only report it for a dry run), then record the outcome and let go of the
-/// locks. Runs in a task of its own in the process that accepted the POST.
+/// transaction as soon as it is solved (or only report it for a dry run), then record the
+/// outcome and let go of the locks. Runs in a task of its own in the process that accepted the POST.
 final class RunJob: Sendable {
     let run: RunRecords.Run
     let locks: RunLockSession
@@ -58,39 +58,54 @@ final class RunJob: Sendable {
         let loadEnd = clock.now
         setProgress(0.1)
 
-        // 2. Solve.
+        // 2. Solve, and 3. write (or, for a dry run, describe) each capability's plan as soon
+        // as it is solved, while the others are still being solved: capabilities share no
+        // rows, and most of a write's time is PostgreSQL's, so the two overlap well.
         let solvable = works.indices.filter { works[$0].loaded != nil }
         let options = solverOptions(timeLimitMs: run.timeLimitMs)
-        guard let results = await solve(solvable.map { works[$0].loaded!.problem }, options: options, progress: { [self] fraction in
-            setProgress(0.1 + 0.8 * fraction)
-        }) else {
-            return await finish(works, status: "failed", error: "the server shut down before the run finished; nothing was written",
-                                timings: timings(started, loadEnd, clock.now, clock.now))
+        let (results, delivery) = AsyncStream.makeStream(of: (position: Int, result: Scheduling.SolveResult)?.self)
+        if solvable.isEmpty {
+            delivery.finish()
+        } else {
+            Scheduling.solveAll(solvable.map { works[$0].loaded!.problem }, options: options, progress: { [self] fraction in
+                setProgress(0.1 + 0.8 * fraction)
+            }, solved: { position, result in
+                delivery.yield((position, result))
+            }, completion: { _ in delivery.finish() })
+            // nil: the server is shutting down; the solver threads finish on their own and
+            // their results are dropped.
+            stop.onStop { delivery.yield(nil); delivery.finish() }
         }
-        for (position, index) in solvable.enumerated() { record(results[position], into: &works[index]) }
-        let solveEnd = clock.now
-        setProgress(0.9)
-
-        // 3. Write (or, for a dry run, describe) each capability's plan. Capabilities share no
-        // rows, so their transactions run side by side (most of a write's time is PostgreSQL's).
-        let pending = works.indices.filter { works[$0].solved != nil }
-        var concluded = 0
-        await Self.concurrently(pending, width: width, { [works] index in
-            let before = clock.now
-            var done = await self.conclude(works[index])
-            done.result.writeMs += milliseconds(before.duration(to: clock.now) - done.reSolveTime)
-            return done
-        }) { index, work in
-            works[index] = work
-            concluded += 1
-            setProgress(0.9 + 0.1 * Double(concluded) / Double(max(1, pending.count)))
+        var solveEnd = loadEnd, stopped = false
+        await withTaskGroup(of: (Int, Work).self) { group in
+            for await delivered in results {
+                guard let delivered else { stopped = true; break }
+                let index = solvable[delivered.position]
+                record(delivered.result, into: &works[index])
+                solveEnd = clock.now
+                group.addTask { [work = works[index]] in
+                    let before = clock.now
+                    var done = await self.conclude(work)
+                    done.result.writeMs += milliseconds(before.duration(to: clock.now) - done.reSolveTime)
+                    return (index, done)
+                }
+            }
+            for await (index, work) in group { works[index] = work }
         }
+        if stopped {
+            let written = works.filter { $0.result.outcome == "written" }.map(\.result.capability)
+            return await finish(works, status: "failed",
+                                error: "the server shut down before the run finished; " + (written.isEmpty
+                                    ? "nothing was written" : "only \(written.joined(separator: ", ")) written before that"),
+                                timings: timings(started, loadEnd, solveEnd, clock.now))
+        }
+        setProgress(1)
         let end = clock.now
         // Re-solves after conflicts ran in parallel: the longest one counts as solving time.
         let extraSolve = works.map(\.reSolveTime).max() ?? .zero
         var timing = timings(started, loadEnd, solveEnd, end)
         timing.solveMs += milliseconds(extraSolve)
-        timing.writeMs -= milliseconds(extraSolve)
+        timing.writeMs = max(0, timing.writeMs - milliseconds(extraSolve))
         let failed = works.filter { $0.result.outcome == "failed" }
         var error = failed.isEmpty ? nil : failed.map { "\($0.result.capability): \($0.result.note ?? "failed")" }.joined(separator: "; ")
         if works.contains(where: \.lostLocks) {

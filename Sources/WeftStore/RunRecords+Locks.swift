@@ -43,7 +43,8 @@ extension RunRecords {
     /// transaction, so `failAbandoned` (which needs it exclusively) cannot mark the run failed
     /// until COMMIT; then the lock session `lockHolder` must still hold every lock of the run
     /// (a session that died before that point fails here), and the row must still be
-    /// `running` (it is locked by the no-op update until COMMIT). Should the session die after
+    /// `running` (it is locked `FOR SHARE` until COMMIT: no one can finish it meanwhile, yet
+    /// the run's capabilities still write side by side). Should the session die after
     /// the check, its capabilities' locks become free but the run's row stays `running` until
     /// this transaction ends, and a new run refuses to start while such a row exists (see
     /// `RunCoordinator.start`): two runs never write the same capability.
@@ -55,8 +56,8 @@ extension RunRecords {
         let held = try connection.query(heldLocksSQL, binds: heldLocksBinds(pid: lockHolder, run: run, capabilities: capabilities))[0]
             .decode(Int.self, 0)
         guard held == 1 + capabilities.count else { throw LocksLost.sessionEnded }
-        guard try connection.query("UPDATE schedule_runs SET progress = progress WHERE id = $1 AND status = 'running'", run)
-            .affectedRows == 1 else { throw LocksLost.notRunning }
+        guard try !connection.query("SELECT 1 FROM schedule_runs WHERE id = $1 AND status = 'running' FOR SHARE", run)
+            .isEmpty else { throw LocksLost.notRunning }
     }
 }
 

@@ -114,7 +114,12 @@ public enum RunRecords {
 
     /// Records progress (0...1) of a running run.
     public static func setProgress(on connection: PostgresConnection, id: UUID, progress: Double) throws {
-        try connection.query("UPDATE schedule_runs SET progress = $2 WHERE id = $1 AND status = 'running'", id, min(1, max(0, progress)))
+        // SKIP LOCKED: while a write transaction holds the row (see `claimWrite`), this report
+        // is dropped (the next one follows shortly) instead of queueing behind it.
+        try connection.query("""
+            UPDATE schedule_runs SET progress = $2
+             WHERE id = (SELECT id FROM schedule_runs WHERE id = $1 AND status = 'running' FOR NO KEY UPDATE SKIP LOCKED)
+            """, id, min(1, max(0, progress)))
     }
 
     /// Records how a run ended; a run already finished (marked abandoned meanwhile) is left alone.

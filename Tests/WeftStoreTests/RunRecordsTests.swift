@@ -197,4 +197,49 @@ struct RunRecordsTests {
         // Finishing an already-failed run changes nothing.
         #expect(try await pool.withConnection { try RunRecords.finish(on: $0, id: live.id, RunRecords.Outcome(status: "succeeded")) } == false)
     }
+
+    /// Each capability of a run writes in its own transaction, all of them claiming the run's
+    /// row: the claims must not queue behind one another (a run writes its capabilities side by
+    /// side), yet nothing may finish the run while one is open, and progress reports skip
+    /// rather than wait.
+    @Test func writeClaimsShareTheRunRowAndKeepItRunning() async throws {
+        let (pool, url) = try await TestDatabase.migratedPool(maxConnections: 2)
+        defer { pool.close() }
+        let id = UUID(), capabilities = ["pcb.fab", "sewing"]
+        _ = try await pool.transaction { c in
+            try RunRecords.insert(on: c, RunRecords.NewRun(id: id, capabilities: capabilities, dryRun: false, timeLimitMs: 1,
+                                                           seed: 1, asOf: Self.asOf, owner: "t", requestedBy: nil))
+        }
+        let locks = try await RunLockSession.acquire(connectionString: url, runID: id, capabilities: capabilities)
+        let first = try PostgresConnection.connect(url), second = try PostgresConnection.connect(url), other = try PostgresConnection.connect(url)
+        for c in [first, second, other] { try c.execute("SET lock_timeout = '2s'") }
+        try first.execute("BEGIN")
+        try RunRecords.claimWrite(on: first, run: id, lockHolder: locks.backendPID, capabilities: capabilities)
+        // Would wait for `first` (and time out) if claims took the row exclusively.
+        try second.execute("BEGIN")
+        try RunRecords.claimWrite(on: second, run: id, lockHolder: locks.backendPID, capabilities: capabilities)
+
+        // Progress is dropped while the row is claimed, without waiting.
+        let clock = ContinuousClock(), before = clock.now
+        try RunRecords.setProgress(on: other, id: id, progress: 0.5)
+        #expect(before.duration(to: clock.now) < .seconds(1))
+        #expect(try other.query("SELECT progress FROM schedule_runs WHERE id = $1", id)[0].decode(Double.self, 0) == 0)
+        // Finishing the run waits for the claims: here it runs into the lock timeout.
+        #expect(throws: PostgresError.self) {
+            try RunRecords.finish(on: other, id: id, RunRecords.Outcome(status: "failed"))
+        }
+        try first.execute("COMMIT")
+        try second.execute("COMMIT")
+        try RunRecords.setProgress(on: other, id: id, progress: 0.5)
+        #expect(try other.query("SELECT progress FROM schedule_runs WHERE id = $1", id)[0].decode(Double.self, 0) == 0.5)
+
+        // A run no longer running cannot be claimed.
+        #expect(try RunRecords.finish(on: other, id: id, RunRecords.Outcome(status: "failed")))
+        try first.execute("BEGIN")
+        #expect(throws: RunRecords.LocksLost.notRunning) {
+            try RunRecords.claimWrite(on: first, run: id, lockHolder: locks.backendPID, capabilities: capabilities)
+        }
+        try first.execute("ROLLBACK")
+        await locks.release()
+    }
 }

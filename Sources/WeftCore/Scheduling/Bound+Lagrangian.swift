@@ -3,8 +3,9 @@ extension Scheduling {
     /// (2,000 orders × 1,000 factories × 30 days: about 10⁶ (order, factory) arcs): Lagrangian
     /// relaxation of the slots' capacities with multipliers `λ_s = max(0, τ − unit cost_s)` (one
     /// "market price" τ), each order then solved alone and fractionally. Every τ gives a valid
-    /// bound; a few are tried while `shouldStop` allows and the best is kept. Nil only if not
-    /// even τ = 0 (each order alone in all the capacity) finished.
+    /// bound: τ = 0 (each order alone in all the capacity) is always computed, so that a run
+    /// always reports a bound (a fixed amount of work, linear in the candidate slots); more
+    /// are tried while `shouldStop` allows and the best is kept. Nil only on overflow.
     ///
     /// **Why it bounds the score.** Unserved: order o can get at most `n_o` = min(its remaining
     /// quantity, the capacity of its eligible slots) units, so no plan has unserved below
@@ -72,7 +73,6 @@ extension Scheduling {
             }
             served[o] = min(want, total)
             unserved += Int64(orders[o].priority) * Int64(want - served[o])
-            if o & 63 == 63 && shouldStop() { return nil }
         }
         // Overflow guard: scaled unit costs times units must stay far inside Int64.
         let totalUnits = Double(served.reduce(0, +)), totalCapacity = Double(index.capacity.reduce(0, +))
@@ -87,7 +87,8 @@ extension Scheduling {
             }
         }
 
-        /// The scaled bound on cost (movable part) for market price τ, nil if stopped.
+        /// The scaled bound on cost (movable part) for market price τ, nil if stopped (τ = 0
+        /// is never stopped).
         func evaluate(_ tau: Int64) -> Int64? {
             var total: Int64 = 0
             for s in capacity.indices where slotPrice[s] < tau {
@@ -95,7 +96,7 @@ extension Scheduling {
             }
             var heap: [(cost: Int64, pair: Int32, pos: Int32)] = []
             for o in orders.indices where served[o] > 0 {
-                if o & 63 == 63 && shouldStop() { return nil }
+                if tau > 0 && o & 63 == 63 && shouldStop() { return nil }
                 let first = index.orderFirst[o], cap = index.orderCap[o]
                 func next(_ p: Int, _ from: Int) -> Int {
                     let last = pairLast[p]

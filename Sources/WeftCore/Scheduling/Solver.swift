@@ -3,7 +3,8 @@ import Dispatch
 extension Scheduling {
     /// How a run searches.
     public struct SolverOptions: Sendable {
-        /// Wall-clock budget of the search (construction always completes, even past it).
+        /// Wall-clock budget of one capability's solve: bound, construction, search, polish
+        /// (construction always completes, even past it).
         public var timeLimit: Duration
         /// Seeds the search; with the same seed, the same problem and a search that ends by
         /// `maxIterations` (not by the clock) the plan is the same on every run.
@@ -87,12 +88,17 @@ extension Scheduling {
         var boundSeconds = seconds(started.duration(to: clock.now))
         progress?(0.05)
 
+        // What must follow the search comes out of the same deadline: the final polish and,
+        // when the flow bound was not computed, the Lagrangian bound (slices of the limit).
+        let finishShare = Duration.milliseconds(50) + options.timeLimit / 20
+        let lagrangianShare = options.computeBound && flowBound == nil ? max(.milliseconds(100), options.timeLimit * 0.15) : .zero
+        let searchDeadline = deadline.advanced(by: .zero - finishShare - lagrangianShare)
         let searchStart = clock.now
-        let budget = max(1e-9, seconds(searchStart.duration(to: deadline)))
+        let budget = max(1e-9, seconds(searchStart.duration(to: searchDeadline)))
         var search = Search(index: index, seed: options.seed)
         search.state.nodeLimit = options.placementNodeLimit
         // Construction may use up to half of what is left; it always yields a valid plan.
-        let constructionDeadline = clock.now.advanced(by: clock.now.duration(to: deadline) / 2)
+        let constructionDeadline = clock.now.advanced(by: clock.now.duration(to: searchDeadline) / 2)
         search.construct(shouldStop: { clock.now >= constructionDeadline })
         // The per-order bound (each order alone in all the capacity) is free after construction;
         // keep whichever bound is larger — both are valid, so their maximum is too.
@@ -117,10 +123,10 @@ extension Scheduling {
                 lastReport = now
                 progress(0.05 + 0.9 * fraction(iterations))
             }
-            return now >= deadline
+            return now >= searchDeadline
         }
-        // The final polish may run a little past the deadline, never long: a slice of it.
-        let finishDeadline = clock.now.advanced(by: .milliseconds(50) + options.timeLimit / 20)
+        // The final polish gets its slice even if construction ran late.
+        let finishDeadline = clock.now.advanced(by: finishShare)
         search.finish(shouldStop: { clock.now >= finishDeadline })
         let searchSeconds = seconds(searchStart.duration(to: clock.now))
         if options.computeBound && flowBound == nil {
@@ -128,7 +134,7 @@ extension Scheduling {
             // weaker mostly where capacity is contended. Computed after the search, which on
             // such sizes needs every moment for construction, in a slice of the time limit.
             let lagrangianStart = clock.now
-            let lagrangianDeadline = lagrangianStart.advanced(by: max(.milliseconds(100), options.timeLimit * 0.15))
+            let lagrangianDeadline = lagrangianStart.advanced(by: lagrangianShare)
             if let lagrangian = Scheduling.lagrangianBound(index, shouldStop: { clock.now >= lagrangianDeadline }),
                bound.map({ (lagrangian.unserved, lagrangian.cost) > ($0.unserved, $0.cost) }) ?? true {
                 bound = lagrangian
@@ -165,8 +171,11 @@ extension Scheduling {
     }
 
     /// Callback form of ``Scheduling/solveAll(_:options:progress:)`` (for callers outside Swift
-    /// concurrency); `completion` runs on a Dispatch thread.
+    /// concurrency); `completion` runs on a Dispatch thread. `solved`, if given, receives each
+    /// problem's result (with its position in `problems`) as soon as it is ready, so that a
+    /// caller can write it while the others are still being solved.
     public static func solveAll(_ problems: [Problem], options: SolverOptions, progress: (@Sendable (Double) -> Void)?,
+                                solved: (@Sendable (Int, SolveResult) -> Void)? = nil,
                                 completion: @escaping @Sendable ([SolveResult]) -> Void) {
         let box = ResultBox(count: problems.count)
         guard !problems.isEmpty else { return completion([]) }
@@ -193,6 +202,7 @@ extension Scheduling {
                         if let progress { progress(box.report(i, p)) }
                     }
                     box.store(i, result)
+                    solved?(i, result)
                     if let progress { progress(box.report(i, 1)) }
                     gate.signal()
                     group.leave()

@@ -189,6 +189,22 @@ struct LagrangianBoundTests {
             #expect(lagrangian.cost > 0 || result.scoreAfter.cost == 0)
         }
     }
+
+    @Test("stopped at once, it still gives its τ = 0 bound: valid, and no stronger than the full search", arguments: Scheduling.InstanceShape.allCases)
+    func stoppedAtOnce(shape: Scheduling.InstanceShape) {
+        for seed in 1...3 {
+            let p = Scheduling.generateInstance(.init(shape: shape, orders: 80, factories: 15, days: 8, seed: UInt64(seed), withStartPlan: seed == 2))
+            let index = ProblemIndex(p)
+            let full = Scheduling.lagrangianBound(index, shouldStop: { false })!
+            let stopped = Scheduling.lagrangianBound(index, shouldStop: { true })
+            #expect(stopped != nil, "\(shape) seed \(seed): no bound when stopped at once")
+            guard let stopped else { continue }
+            #expect(stopped.unserved == full.unserved)
+            #expect(stopped.cost <= full.cost)
+            let result = Scheduling.solve(p, options: options(seed: 1, iterations: 300))
+            #expect(stopped.isBelowOrEqual(result.scoreAfter), "\(shape) seed \(seed): \(stopped) vs \(result.scoreAfter)")
+        }
+    }
 }
 
 @Suite("Problem index")
