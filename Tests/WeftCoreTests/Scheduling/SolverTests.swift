@@ -1,4 +1,5 @@
 import Testing
+import Synchronization
 @testable import WeftCore
 
 /// A tiny random problem: 2–3 orders, 2–3 factories, 2 days, few units.
@@ -150,6 +151,29 @@ struct SolverTests {
         for (p, r) in zip(problems, results) {
             #expect(r.plan == Scheduling.solve(p, options: opts).plan)
             #expect(r.violations.isEmpty)
+        }
+    }
+
+    @Test("each capability's result is handed over once, as soon as it is ready, before the call completes")
+    func handedOverAsSolved() async {
+        let problems = Scheduling.InstanceShape.allCases.enumerated().map { i, shape in
+            Scheduling.generateInstance(.init(shape: shape, orders: 20, factories: 5, days: 4, seed: UInt64(20 + i)))
+        }
+        let opts = Scheduling.SolverOptions(timeLimit: .seconds(60), seed: 3, maxIterations: 40, computeBound: false, workers: 2)
+        let delivered = Mutex<[(position: Int, plan: [Scheduling.Allocation])]>([])
+        let (all, seenAtCompletion) = await withCheckedContinuation { continuation in
+            Scheduling.solveAll(problems, options: opts, progress: nil, solved: { position, result in
+                delivered.withLock { $0.append((position, result.plan)) }
+            }, completion: { results in
+                continuation.resume(returning: (results, delivered.withLock { $0.count }))
+            })
+        }
+        #expect(seenAtCompletion == problems.count)
+        let byPosition = delivered.withLock { Dictionary(grouping: $0, by: \.position) }
+        #expect(byPosition.keys.sorted() == Array(problems.indices))
+        for (position, result) in all.enumerated() {
+            #expect(byPosition[position]?.count == 1)
+            #expect(byPosition[position]?.first?.plan == result.plan)
         }
     }
 
