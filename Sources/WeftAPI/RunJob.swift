@@ -93,10 +93,7 @@ final class RunJob: Sendable {
             for await (index, work) in group { works[index] = work }
         }
         if stopped {
-            let written = works.filter { $0.result.outcome == "written" }.map(\.result.capability)
-            return await finish(works, status: "failed",
-                                error: "the server shut down before the run finished; " + (written.isEmpty
-                                    ? "nothing was written" : "only \(written.joined(separator: ", ")) written before that"),
+            return await finish(works, status: "failed", error: "the server shut down before the run finished; " + Self.writtenSoFar(works),
                                 timings: timings(started, loadEnd, solveEnd, clock.now))
         }
         setProgress(1)
@@ -109,11 +106,15 @@ final class RunJob: Sendable {
         let failed = works.filter { $0.result.outcome == "failed" }
         var error = failed.isEmpty ? nil : failed.map { "\($0.result.capability): \($0.result.note ?? "failed")" }.joined(separator: "; ")
         if works.contains(where: \.lostLocks) {
-            let written = works.filter { $0.result.outcome == "written" }.map(\.result.capability)
-            error = "lost its locks (the database restarted or its lock session ended); "
-                + (written.isEmpty ? "nothing written" : "only \(written.joined(separator: ", ")) written before that")
+            error = "lost its locks (the database restarted or its lock session ended); " + Self.writtenSoFar(works)
         }
         await finish(works, status: failed.isEmpty ? "succeeded" : "failed", error: error, timings: timing)
+    }
+
+    /// What a run that ended early had written: "nothing written", or which capabilities were.
+    static func writtenSoFar(_ works: [Work]) -> String {
+        let written = works.filter { $0.result.outcome == "written" }.map(\.result.capability)
+        return written.isEmpty ? "nothing written" : "only \(written.joined(separator: ", ")) written before that"
     }
 
     /// Runs `body` for every index, at most `width` at a time, handing each result to `collect`
