@@ -29,9 +29,16 @@ extension Scheduling {
         /// Whether the factory offers the capability at all. Subproblems built for solving only
         /// contain factories that do; "explain" may pass others to name `capability` as reason.
         public var offersCapability: Bool
+        /// Fixed cost, in minor units, of one production batch on one day in one of this
+        /// factory's slots (the contract's `batch_cost`, ≥ 0). See ``Scheduling/batchCount(units:batchUnits:)``.
+        public var batchCost: Int64
+        /// Most units one batch holds (`batch_units`, ≥ 1); nil means unlimited: one batch per
+        /// (slot, pool group) whatever its units.
+        public var batchUnits: Int?
 
         public init(id: String, active: Bool = true, region: String, certifications: Set<String> = [],
-                    leadDays: Int = 0, setupCost: Int64 = 0, offersCapability: Bool = true) {
+                    leadDays: Int = 0, setupCost: Int64 = 0, offersCapability: Bool = true,
+                    batchCost: Int64 = 0, batchUnits: Int? = nil) {
             self.id = id
             self.active = active
             self.region = region
@@ -39,6 +46,8 @@ extension Scheduling {
             self.leadDays = leadDays
             self.setupCost = setupCost
             self.offersCapability = offersCapability
+            self.batchCost = batchCost
+            self.batchUnits = batchUnits
         }
     }
 
@@ -55,13 +64,23 @@ extension Scheduling {
         public var units: Int
         /// Cost of each unit made in this slot, in integer minor units.
         public var unitCost: Int64
+        /// Units already in this slot, per pool code, from orders the caller left out of the
+        /// problem (instant placement builds a problem with the new order alone). They open
+        /// batches that the problem's orders of the same pool may fill at no extra batch cost;
+        /// the score charges the problem only for the batches its own units add
+        /// (see ``Scheduling/addedBatchCost(inside:outside:factory:)``). Orders without a pool
+        /// outside the problem need no entry: nobody can join their batches. Not counted in
+        /// `units` (which is already net of outside allocations).
+        public var outsidePoolUnits: [String: Int]
 
-        public init(id: String, factory: Int, day: Day, units: Int, unitCost: Int64) {
+        public init(id: String, factory: Int, day: Day, units: Int, unitCost: Int64,
+                    outsidePoolUnits: [String: Int] = [:]) {
             self.id = id
             self.factory = factory
             self.day = day
             self.units = units
             self.unitCost = unitCost
+            self.outsidePoolUnits = outsidePoolUnits
         }
     }
 
@@ -88,10 +107,13 @@ extension Scheduling {
         public var maxFactories: Int
         /// 1...5; each unserved unit costs `priority` in the score.
         public var priority: Int
+        /// The order's pool code: orders of the same pool (and capability) share batches in a
+        /// slot. nil: the order is a pool group of its own.
+        public var pool: String?
 
         public init(id: String, quantity: Int, dueDate: Day, releaseDate: Day, maxUnitCost: Int64? = nil,
                     regions: Set<String> = [], certifications: Set<String> = [], minLot: Int = 1,
-                    maxFactories: Int = 8, priority: Int = 3) {
+                    maxFactories: Int = 8, priority: Int = 3, pool: String? = nil) {
             self.id = id
             self.quantity = quantity
             self.dueDate = dueDate
@@ -102,6 +124,7 @@ extension Scheduling {
             self.minLot = minLot
             self.maxFactories = maxFactories
             self.priority = priority
+            self.pool = pool
         }
     }
 

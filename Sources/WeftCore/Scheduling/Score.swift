@@ -3,7 +3,8 @@ extension Scheduling {
     ///
     /// `hard` counts violated hard constraints (a written plan must have 0), `unserved` is
     /// Σ priority × missing units, `cost` is Σ units × unit cost + the setup cost of every
-    /// (order, factory) pair used, in minor units. Encoded as `{"hard","unserved","cost"}`.
+    /// (order, factory) pair used + the batch cost of every (slot, pool group) with units
+    /// (``Scheduling/planBatchCost(_:plan:)``), in minor units. Encoded as `{"hard","unserved","cost"}`.
     public struct Score: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
         public var hard: Int
         public var unserved: Int64

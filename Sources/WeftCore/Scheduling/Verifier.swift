@@ -120,6 +120,9 @@ extension Scheduling {
             }
         }
 
+        // Term 3's batches: what this problem's units add per (slot, pool group).
+        cost += planBatchCost(problem, plan: valid)
+
         var unserved: Int64 = 0
         for o in 0..<orderCount {
             let order = problem.orders[o]
