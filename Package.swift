@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // System libraries: libpq for PostgreSQL, libcrypto for SHA-256 and random bytes.
@@ -29,7 +30,10 @@ let package = Package(
         ),
 
         // 1. core: domain types, validation, the scheduling model, verifier and solvers. No IO.
-        .target(name: "WeftCore"),
+        .target(
+            name: "WeftCore",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
         // 2. store: libpq wrapper, pool, migrations, SQL per aggregate.
         .target(
             name: "WeftStore",

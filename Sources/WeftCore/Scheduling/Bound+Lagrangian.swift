@@ -1,3 +1,5 @@
+import HeapModule
+
 extension Scheduling {
     /// A proven lower bound that stays cheap on problems far too large for the flow bound
     /// (2,000 orders × 1,000 factories × 30 days: about 10⁶ (order, factory) arcs): Lagrangian
@@ -94,7 +96,6 @@ extension Scheduling {
             for s in capacity.indices where slotPrice[s] < tau {
                 total -= (tau - slotPrice[s]) * Int64(capacity[s]) * k
             }
-            var heap: [(cost: Int64, pair: Int32, pos: Int32)] = []
             for o in orders.indices where served[o] > 0 {
                 if tau > 0 && o & 63 == 63 && shouldStop() { return nil }
                 let first = index.orderFirst[o], cap = index.orderCap[o]
@@ -113,39 +114,23 @@ extension Scheduling {
                     let s = Int(byPrice[Int(pairFactory[p])][pos])
                     return max(slotPrice[s], tau) * k + charge[p]
                 }
-                heap.removeAll(keepingCapacity: true)
-                for p in index.pairs(o) where firstPos[p] >= 0 {
-                    heap.append((max(firstPrice[p], tau) * k + charge[p], Int32(p), firstPos[p]))
-                }
-                // Min-heap on cost; cheapest units first until n_o are taken.
-                func siftDown(_ start: Int) {
-                    var i = start
-                    while true {
-                        let l = 2 * i + 1, r = l + 1
-                        var m = i
-                        if l < heap.count && heap[l].cost < heap[m].cost { m = l }
-                        if r < heap.count && heap[r].cost < heap[m].cost { m = r }
-                        if m == i { break }
-                        heap.swapAt(i, m); i = m
-                    }
-                }
-                if heap.count > 1 { for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) } }
+                // Min-heap on unit cost; cheapest units first until n_o are taken.
+                var heap = Heap(index.pairs(o).compactMap { p -> PairCursor? in
+                    firstPos[p] >= 0 ? PairCursor(key: max(firstPrice[p], tau) * k + charge[p], pair: Int32(p), pos: firstPos[p]) : nil
+                })
                 var left = served[o]
-                while left > 0 && !heap.isEmpty {
-                    let top = heap[0]
+                while left > 0, let top = heap.min {
                     let p = Int(top.pair)
                     let s = Int(byPrice[Int(pairFactory[p])][Int(top.pos)])
                     let take = min(left, capacity[s])
-                    total += Int64(take) * top.cost
+                    total += Int64(take) * top.key
                     left -= take
                     let following = next(p, Int(top.pos) + 1)
                     if following >= 0 {
-                        heap[0] = (unitCost(p, following), top.pair, Int32(following))
+                        heap.replaceMin(with: PairCursor(key: unitCost(p, following), pair: top.pair, pos: Int32(following)))
                     } else {
-                        heap[0] = heap[heap.count - 1]
-                        heap.removeLast()
+                        heap.removeMin()
                     }
-                    if !heap.isEmpty { siftDown(0) }
                 }
             }
             return total

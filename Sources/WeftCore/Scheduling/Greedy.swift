@@ -1,3 +1,5 @@
+import HeapModule
+
 extension SolverState {
     /// Loads the starting plan's movable allocations that are still eligible (clipped to the
     /// free units, should the starting plan overbook a slot).
@@ -50,31 +52,6 @@ extension SolverState {
         let byPriceLists = index.factoryByPrice, slotDay = index.slotDay, slotPrice = index.slotPrice
         let pairLast = index.pairLast, pairFactory = index.pairFactory, pairExisting = index.pairExisting
         let pairStart = index.pairStart
-        // Heap of the order's candidate factories keyed by the global rank of their cheapest
-        // remaining segment (`pos`: position in the factory's price-sorted slot list).
-        var heap: [(rank: Int32, pair: Int32, pos: Int32)] = []
-        func siftDown(_ start: Int) {
-            var i = start
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < heap.count && heap[l].rank < heap[m].rank { m = l }
-                if r < heap.count && heap[r].rank < heap[m].rank { m = r }
-                if m == i { break }
-                heap.swapAt(i, m); i = m
-            }
-        }
-        func push(_ item: (rank: Int32, pair: Int32, pos: Int32)) {
-            heap.append(item)
-            var i = heap.count - 1
-            while i > 0 { let p = (i - 1) / 2; if heap[p].rank <= heap[i].rank { break }; heap.swapAt(i, p); i = p }
-        }
-        func pop() -> (rank: Int32, pair: Int32, pos: Int32) {
-            let top = heap[0]
-            let last = heap.removeLast()
-            if !heap.isEmpty { heap[0] = last; siftDown(0) }
-            return top
-        }
         for o in orders where missing(o) > 0 {
             let order = index.problem.orders[o]
             var units = [Int: Int]()           // factory -> units already there (pinned + movable)
@@ -98,17 +75,17 @@ extension SolverState {
             }
             // Cheapest first, by merging the factories' segment lists (each already sorted by
             // cost) through a heap keyed by the slots' global (cost, day, index) rank: only the
-            // segments actually taken are visited.
-            heap.removeAll(keepingCapacity: true)
-            for p in pairStart[o]..<pairStart[o + 1] {
+            // segments actually taken are visited. The heap holds the order's candidate
+            // factories keyed by the rank of their cheapest remaining segment (`pos`: position
+            // in the factory's price-sorted list).
+            var heap = Heap((pairStart[o]..<pairStart[o + 1]).compactMap { p -> PairCursor? in
                 let pos = next(p, 0)
-                if pos >= 0 { heap.append((rank[Int(byPriceLists[Int(pairFactory[p])][pos])], Int32(p), Int32(pos))) }
-            }
-            if heap.count > 1 { for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) } }
+                guard pos >= 0 else { return nil }
+                return PairCursor(key: Int64(rank[Int(byPriceLists[Int(pairFactory[p])][pos])]), pair: Int32(p), pos: Int32(pos))
+            })
             var remaining = missing(o)
             var added: [Scheduling.SlotUnits] = []
-            while remaining > 0 && !heap.isEmpty {
-                let item = pop()
+            while remaining > 0, let item = heap.popMin() {
                 let p = Int(item.pair)
                 let list = byPriceLists[Int(pairFactory[p])]
                 let s = Int(list[Int(item.pos)])    // each slot appears once among the segments
@@ -117,7 +94,7 @@ extension SolverState {
                 // (the count of factories only grows).
                 if units[factory] == nil && units.count >= order.maxFactories { continue }
                 let following = next(p, Int(item.pos) + 1)
-                if following >= 0 { push((rank[Int(list[following])], item.pair, Int32(following))) }
+                if following >= 0 { heap.insert(PairCursor(key: Int64(rank[Int(list[following])]), pair: item.pair, pos: Int32(following))) }
                 let avail = free[s]
                 if avail <= 0 { continue }
                 let t = min(avail, remaining)
