@@ -41,33 +41,16 @@ struct OrderBooking {
         for _ in 0..<Self.optimisticRounds {
             let (snapshot, free) = try await view(capability, asOf: asOf)
             let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free)
-            let served = planned.placement.servedUnits
-            let order = OrderRecords.Order(
-                id: id, brokerID: submission.brokerID, capability: capability, quantity: input.quantity, dueDate: input.dueDate,
-                releaseDate: submission.releaseDate, maxUnitCost: input.maxUnitCost, regions: input.regions,
-                certifications: input.certifications, minLot: input.minLot, maxFactories: input.maxFactories,
-                priority: input.priority, reference: input.reference, status: orderStatus(served: served, quantity: input.quantity),
-                allocatedUnits: served, unscheduledReason: planned.shortfall.map { ShortfallDTO($0).message },
-                createdAt: Date(), updatedAt: Date(), cancelledAt: nil)
+            let order = Self.order(submission, id: id, served: planned.placement.servedUnits, shortfall: planned.shortfall)
             let idempotency = submission.idempotency
             let outcome = try await context.pool.transaction { connection -> Round in
                 if let idempotency, let replay = try Self.replay(on: connection, idempotency) {
                     return .replayed(replay)
                 }
-                let booking: OrderRecords.Booking
-                do {
-                    booking = try OrderRecords.book(on: connection, order, planned.allocations, generation: snapshot.generation)
-                } catch let error as PostgresError where error.sqlState == PostgresError.foreignKeyViolation
-                    && error.constraint == "orders_broker_id_fkey" {
-                    throw ValidationFailure(field: "broker_id", message: "no broker with this id exists").httpError
-                }
-                switch booking {
+                switch try Self.book(on: connection, order, planned.allocations, generation: snapshot.generation) {
                 case .stale(let generation, let free):
                     return .refused(generation: generation, free: free)
-                case .booked(let createdAt, let written, let freeAfter):
-                    var stored = order
-                    stored.createdAt = createdAt
-                    stored.updatedAt = createdAt
+                case .booked(let stored, let written, let freeAfter):
                     let body = try Self.body(stored, placed: planned.placed(in: snapshot), written: written, shortfall: planned.shortfall)
                     if let idempotency {
                         try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
@@ -177,26 +160,41 @@ extension OrderBooking {
             }
             let plan = try OrderPlacer.plan(on: connection, order: model, capability: capability, asOf: asOf, lock: true)
             let shortfall = try OrderPlacer.shortfall(on: connection, plan: plan, capability: capability, asOf: asOf)
-            let served = plan.placement.servedUnits
-            let order: OrderRecords.Order
-            do {
-                order = try OrderRecords.insert(on: connection, OrderRecords.Order(
-                    id: id, brokerID: submission.brokerID, capability: capability, quantity: input.quantity, dueDate: input.dueDate,
-                    releaseDate: submission.releaseDate, maxUnitCost: input.maxUnitCost, regions: input.regions,
-                    certifications: input.certifications, minLot: input.minLot, maxFactories: input.maxFactories,
-                    priority: input.priority, reference: input.reference, status: orderStatus(served: served, quantity: input.quantity),
-                    allocatedUnits: served, unscheduledReason: shortfall.map { ShortfallDTO($0).message },
-                    createdAt: Date(), updatedAt: Date(), cancelledAt: nil))
-            } catch let error as PostgresError where error.sqlState == PostgresError.foreignKeyViolation {
-                throw ValidationFailure(field: "broker_id", message: "no broker with this id exists").httpError
+            let order = Self.order(submission, id: id, served: plan.placement.servedUnits, shortfall: shortfall)
+            // The slots are locked and the plan fits them, so the booking cannot be refused.
+            guard case .booked(let stored, let written, _) = try Self.book(on: connection, order, plan.allocations, generation: nil) else {
+                throw HTTPError(.conflict, detail: "The capacity changed while the order was being placed; submit it again.")
             }
-            let written = try OrderRecords.insertAllocations(on: connection, orderID: id, plan.allocations)
-            let body = try Self.body(order, placed: plan.placed, written: written, shortfall: shortfall)
+            let body = try Self.body(stored, placed: plan.placed, written: written, shortfall: shortfall)
             if let idempotency = submission.idempotency {
                 try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
                                               requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
             }
             return (201, body, false)
+        }
+    }
+
+    /// The order row this submission stores, whichever path placed it.
+    static func order(_ submission: Submission, id: UUID, served: Int, shortfall: Scheduling.Shortfall?) -> OrderRecords.Order {
+        let input = submission.input
+        return OrderRecords.Order(
+            id: id, brokerID: submission.brokerID, capability: input.capability.code, quantity: input.quantity, dueDate: input.dueDate,
+            releaseDate: submission.releaseDate, maxUnitCost: input.maxUnitCost, regions: input.regions,
+            certifications: input.certifications, minLot: input.minLot, maxFactories: input.maxFactories,
+            priority: input.priority, reference: input.reference, status: OrderStatus.of(allocated: served, quantity: input.quantity),
+            allocatedUnits: served, unscheduledReason: shortfall.map { ShortfallDTO($0).message },
+            createdAt: Date(), updatedAt: Date(), cancelledAt: nil)
+    }
+
+    /// ``OrderRecords/book(on:_:_:generation:)`` for both paths: a broker id that names no
+    /// broker is the client's mistake (422 naming `broker_id`), never a 500.
+    static func book(on connection: PostgresConnection, _ order: OrderRecords.Order, _ allocations: [OrderRecords.NewAllocation],
+                     generation: Int64?) throws -> OrderRecords.Booking {
+        do {
+            return try OrderRecords.book(on: connection, order, allocations, generation: generation)
+        } catch let error as PostgresError where error.sqlState == PostgresError.foreignKeyViolation
+            && error.constraint == "orders_broker_id_fkey" {
+            throw ValidationFailure(field: "broker_id", message: "no broker with this id exists").httpError
         }
     }
 }

@@ -7,11 +7,6 @@ extension Day {
     static var today: Day { Day(unixSeconds: Int64(Date().timeIntervalSince1970.rounded(.down))) }
 }
 
-/// An order's status from the units it has: the same rule `OrderRecords.refreshStatus` applies in SQL.
-func orderStatus(served: Int, quantity: Int) -> String {
-    served >= quantity ? "scheduled" : served > 0 ? "partial" : "unscheduled"
-}
-
 /// An allocation as clients see it.
 struct AllocationDTO: Codable, Sendable {
     var id: String?

@@ -85,7 +85,7 @@ struct QuoteDTO: Codable, Sendable {
     init(input: OrderInput, releaseDate: Day, asOf: Day, placement: Scheduling.OrderPlacement, shortfall: Scheduling.Shortfall?,
          allocations: [AllocationDTO]) {
         let served = placement.servedUnits
-        status = orderStatus(served: served, quantity: input.quantity)
+        status = OrderStatus.of(allocated: served, quantity: input.quantity)
         capability = input.capability.code
         quantity = input.quantity
         allocatedUnits = served

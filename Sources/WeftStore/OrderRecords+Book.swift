@@ -4,24 +4,26 @@ import WeftCore
 extension OrderRecords {
     /// What `book` did.
     public enum Booking: Sendable {
-        /// The order and its allocations are written: the order's creation time, the id and
-        /// creation time of each allocation by slot, and the free units each booked slot has
-        /// left (read under its lock, so exact at COMMIT).
-        case booked(createdAt: Date, allocations: [Int64: (id: Int64, createdAt: Date)], freeAfter: [Int64: Int])
+        /// The order and its allocations are written: the order as stored (with its creation
+        /// time), the id and creation time of each allocation by slot, and the free units each
+        /// booked slot has left (read under its lock, so exact at COMMIT).
+        case booked(Order, allocations: [Int64: (id: Int64, createdAt: Date)], freeAfter: [Int64: Int])
         /// Nothing was written: the capability's generation is no longer the one planned
         /// with, or a slot no longer has the units planned. Carries the current generation
         /// and the free units of the planned slots (a deleted slot is missing).
         case stale(generation: Int64, free: [Int64: Int])
     }
 
-    /// Stores a new order and its allocations in one statement, provided the capability's
-    /// generation is still `generation` and every slot still has the units planned: the slots
-    /// are locked in id order first, so the check and the write cannot be overtaken. The
-    /// allocation trigger then adds the units to the slots, under their CHECK. One round
-    /// trip instead of a read, a lock, a check and two inserts: the slots stay locked for the
-    /// shortest time the database allows.
+    /// Stores a new order and its allocations in one statement (the only statement that
+    /// inserts orders), provided the capability's generation is still `generation` (nil: not
+    /// checked, for a caller that read its slots under lock) and every slot still has the units
+    /// planned: the slots are locked in id order first, so the check and the write cannot be
+    /// overtaken. The allocation trigger then adds the units to the slots, under their CHECK.
+    /// One round trip instead of a read, a lock, a check and two inserts: the slots stay locked
+    /// for the shortest time the database allows. `order.createdAt` and `updatedAt` are
+    /// ignored: the stored order carries the database's time.
     public static func book(on connection: PostgresConnection, _ order: Order, _ allocations: [NewAllocation],
-                            generation: Int64) throws -> Booking {
+                            generation: Int64?) throws -> Booking {
         let rows = try connection.query("""
             WITH wanted AS (
                 SELECT * FROM unnest($17::int8[], $18::int8[], $19::int8[]) AS t(slot_id, units, unit_cost)
@@ -30,7 +32,7 @@ extension OrderRecords {
             ), verdict AS (
                 SELECT coalesce((SELECT g.generation FROM capability_generations g WHERE g.capability = $3), 0) AS generation
             ), fits AS (
-                SELECT v.generation, v.generation = $20 AND NOT EXISTS (
+                SELECT v.generation, ($20::int8 IS NULL OR v.generation = $20) AND NOT EXISTS (
                            SELECT 1 FROM wanted w LEFT JOIN locked l ON l.id = w.slot_id WHERE l.free IS NULL OR l.free < w.units) AS ok
                   FROM verdict v
             ), new_order AS (
@@ -53,7 +55,7 @@ extension OrderRecords {
                          allocations.map(\.slotID), allocations.map { Int64($0.units) }, allocations.map(\.unitCost), generation])
         var createdAt: Date?
         var written: [Int64: (id: Int64, createdAt: Date)] = [:]
-        var current = generation
+        var current = generation ?? 0
         var free: [Int64: Int] = [:]
         for row in rows {
             switch try row.decode(String.self, 0) {
@@ -66,7 +68,10 @@ extension OrderRecords {
         if let createdAt {
             var freeAfter = free
             for allocation in allocations { freeAfter[allocation.slotID, default: 0] -= allocation.units }
-            return .booked(createdAt: createdAt, allocations: written, freeAfter: freeAfter)
+            var stored = order
+            stored.createdAt = createdAt
+            stored.updatedAt = createdAt
+            return .booked(stored, allocations: written, freeAfter: freeAfter)
         }
         return .stale(generation: current, free: free)
     }

@@ -102,18 +102,6 @@ public enum OrderRecords {
                    runID: try row.decode(UUID?.self, 9), createdAt: try row.decode(Date.self, 10), confirmedAt: try row.decode(Date?.self, 11))
     }
 
-    /// Stores a new order (its allocations follow with `insertAllocations`).
-    public static func insert(on connection: PostgresConnection, _ order: Order) throws -> Order {
-        try self.order(connection.query("""
-            INSERT INTO orders (id, broker_id, capability, quantity, due_date, release_date, max_unit_cost, regions, certifications,
-                                min_lot, max_factories, priority, reference, status, allocated_units, unscheduled_reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-            RETURNING \(orderColumns)
-            """, binds: [order.id, order.brokerID, order.capability, order.quantity, order.dueDate, order.releaseDate,
-                         order.maxUnitCost, order.regions, order.certifications, order.minLot, order.maxFactories,
-                         order.priority, order.reference, order.status, order.allocatedUnits, order.unscheduledReason])[0])
-    }
-
     /// Inserts allocations in one statement; the triggers add their units to the slots, and
     /// the slots' CHECK refuses the whole statement if any slot would be overbooked. Returns
     /// the id and creation time of each row written, by slot.
@@ -185,19 +173,35 @@ public enum OrderRecords {
             """, id)[0])
     }
 
-    /// Recomputes `allocated_units` and `status` from the allocations (after displacement or a run).
+    /// Recomputes `allocated_units` and `status` (``OrderStatus``) from the allocations
+    /// (after displacement or a run); an order that is short keeps its reason unless `reason`
+    /// gives a new one. The orders are locked first (in id order) and their allocations summed
+    /// after that, so the sum includes every change committed by an earlier holder of the lock.
     public static func refreshStatus(on connection: PostgresConnection, ids: [UUID], reason: String?) throws {
         guard !ids.isEmpty else { return }
+        var quantities: [UUID: Int] = [:]
+        for row in try connection.query("""
+            SELECT id, quantity FROM orders WHERE id = ANY($1) AND status <> 'cancelled' ORDER BY id FOR UPDATE
+            """, ids) {
+            quantities[try row.decode(UUID.self, 0)] = try row.decode(Int.self, 1)
+        }
+        guard !quantities.isEmpty else { return }
+        var units: [UUID: Int] = [:]
+        for row in try connection.query("""
+            SELECT order_id, sum(units)::int8 FROM allocations WHERE order_id = ANY($1) GROUP BY order_id
+            """, Array(quantities.keys)) {
+            units[try row.decode(UUID.self, 0)] = try row.decode(Int.self, 1)
+        }
+        let refreshed = quantities.map { id, quantity in
+            (id: id, units: units[id] ?? 0, status: OrderStatus.of(allocated: units[id] ?? 0, quantity: quantity))
+        }
         try connection.query("""
-            UPDATE orders o SET allocated_units = t.units,
-                   status = CASE WHEN t.units >= o.quantity THEN 'scheduled' WHEN t.units > 0 THEN 'partial' ELSE 'unscheduled' END,
-                   unscheduled_reason = CASE WHEN t.units >= o.quantity THEN NULL ELSE coalesce($2, o.unscheduled_reason) END,
+            UPDATE orders o SET allocated_units = t.units, status = t.status,
+                   unscheduled_reason = CASE WHEN t.status = 'scheduled' THEN NULL ELSE coalesce($4, o.unscheduled_reason) END,
                    updated_at = now()
-              FROM (SELECT o2.id, coalesce(sum(a.units), 0)::int AS units
-                      FROM orders o2 LEFT JOIN allocations a ON a.order_id = o2.id
-                     WHERE o2.id = ANY($1) GROUP BY o2.id) t
-             WHERE o.id = t.id AND o.status <> 'cancelled'
-            """, ids, reason)
+              FROM unnest($1::uuid[], $2::int8[], $3::text[]) AS t(id, units, status)
+             WHERE o.id = t.id
+            """, refreshed.map(\.id), refreshed.map { Int64($0.units) }, refreshed.map(\.status), reason)
     }
 }
 
