@@ -6,8 +6,16 @@ import PackageDescription
 
 let package = Package(
     name: "SolverBench",
+    // The same requirement as the main package's (WeftCore's heaps); pinned in Package.resolved.
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
+    ],
     targets: [
-        .target(name: "WeftCore", path: "Sources/WeftCore"),
+        .target(
+            name: "WeftCore",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")],
+            path: "Sources/WeftCore"
+        ),
         .executableTarget(name: "solver-bench", dependencies: ["WeftCore"], path: "Sources/solver-bench"),
     ],
     swiftLanguageModes: [.v6]
