@@ -64,7 +64,6 @@ let package = Package(
                 "WeftCore",
                 "WeftStore",
                 "WeftHTTP",
-                "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

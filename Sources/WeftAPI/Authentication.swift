@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 import NIOHTTP1
 import WeftHTTP
@@ -30,8 +29,7 @@ public struct APIKeySecret: Sendable, Equatable {
 
     /// A new key from 30 bytes of OpenSSL randomness.
     public static func generate() throws -> APIKeySecret {
-        var bytes = [UInt8](repeating: 0, count: 30)
-        guard RAND_bytes(&bytes, Int32(bytes.count)) == 1 else {
+        guard let bytes = secureRandomBytes(30) else {
             throw HTTPError(.internalServerError, detail: "The system random number generator failed.")
         }
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
@@ -85,8 +83,7 @@ public struct Authenticator: Sendable {
         guard let row = rows.first else { throw Self.unauthorized }
         let stored = try row.decode(Bytes.self, 4).bytes
         let presented = secret.digest
-        guard stored.count == presented.count,
-              CRYPTO_memcmp(stored, presented, presented.count) == 0,
+        guard constantTimeEquals(stored, presented),
               let role = Role(rawValue: try row.decode(String.self, 1)) else {
             throw Self.unauthorized
         }

@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 import NIOHTTP1
 import WeftCore
@@ -109,12 +108,10 @@ struct DashboardAuth {
     }
 
     static func newToken() throws -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        guard RAND_bytes(&bytes, Int32(bytes.count)) == 1 else {
+        guard let bytes = secureRandomBytes(32) else {
             throw HTTPError(.internalServerError, detail: "The system random number generator failed.")
         }
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
+        return lowercaseHex(bytes)
     }
 
     static func formPage(next: String, message: String?, status: HTTPResponseStatus) -> Response {

@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 import Logging
 
@@ -16,7 +15,7 @@ public struct Migration: Sendable, Equatable {
     }
 
     /// Hex SHA-256 of the file's text: an applied file that later changes is refused.
-    public var checksum: String { sha256Hex(Array(sql.utf8)) }
+    public var checksum: String { lowercaseHex(sha256(Array(sql.utf8))) }
 }
 
 /// Why migrations cannot go ahead.
@@ -156,21 +155,4 @@ public struct MigrationRunner: Sendable {
             guard migration.checksum == record.checksum else { throw MigrationError.edited(name: migration.name) }
         }
     }
-}
-
-/// Lowercase hex SHA-256 through libcrypto.
-public func sha256Hex(_ bytes: [UInt8]) -> String {
-    sha256(bytes).map { byte in
-        let hex = String(byte, radix: 16)
-        return byte < 16 ? "0" + hex : hex
-    }.joined()
-}
-
-/// SHA-256 through libcrypto.
-public func sha256(_ bytes: [UInt8]) -> [UInt8] {
-    var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-    bytes.withUnsafeBufferPointer { input in
-        _ = SHA256(input.baseAddress, input.count, &digest)
-    }
-    return digest
 }

@@ -23,7 +23,7 @@ extension Date: PostgresEncodable, PostgresDecodable {
     /// Reads the ISO output of `timestamptz` (`2026-11-21 23:27:02.123456+00`, offsets like `+05:30` too).
     public init(postgresText text: String) throws {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 19, let day = Day(iso: String(decoding: bytes[0..<10], as: UTF8.self)) else {
+        guard bytes.count >= 19, let day = Day(isoUTF8: bytes[0..<10]) else {
             throw decodingError(text, as: "timestamptz")
         }
         func digits(_ range: Range<Int>) throws -> Int64 {

@@ -162,7 +162,7 @@ extension Day: PostgresEncodable, PostgresDecodable {
         self = day
     }
     public init(postgresBytes bytes: UnsafeBufferPointer<UInt8>) throws {
-        guard let day = parseISODay(bytes) else {
+        guard let day = Day(isoUTF8: bytes) else {
             throw decodingError(String(decoding: bytes, as: UTF8.self), as: "date (the session must use DateStyle ISO)")
         }
         self = day
@@ -176,14 +176,7 @@ public struct Bytes: Hashable, Sendable, PostgresEncodable, PostgresDecodable {
     public static var postgresType: UInt32 { PostgresOID.bytea }
     public static var postgresArrayType: UInt32 { PostgresOID.byteaArray }
     public var postgresText: String? {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 2 + bytes.count * 2)
-        out[0] = UInt8(ascii: "\\"); out[1] = UInt8(ascii: "x")
-        for (index, byte) in bytes.enumerated() {
-            out[2 + index * 2] = digits[Int(byte >> 4)]
-            out[3 + index * 2] = digits[Int(byte & 0x0f)]
-        }
-        return String(decoding: out, as: UTF8.self)
+        "\\x" + lowercaseHex(bytes)
     }
     public init(postgresText text: String) throws {
         let utf8 = Array(text.utf8)
@@ -272,18 +265,3 @@ func hexValue(_ c: UInt8) -> UInt8? {
     }
 }
 
-/// Parses `YYYY-MM-DD` from bytes without building a String.
-func parseISODay(_ bytes: UnsafeBufferPointer<UInt8>) -> Day? {
-    guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
-    func number(_ range: Range<Int>) -> Int? {
-        var value = 0
-        for index in range {
-            let digit = bytes[index] &- 48
-            guard digit < 10 else { return nil }
-            value = value * 10 + Int(digit)
-        }
-        return value
-    }
-    guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
-    return Day(year: year, month: month, day: day)
-}

@@ -118,7 +118,7 @@ public struct QueryReader: Sendable {
     }
 
     /// A calendar date `YYYY-MM-DD`.
-    public mutating func day(_ name: String) -> Day? { read(name, ValidationMessage.day) { ValueCheck.isoDay($0) } }
+    public mutating func day(_ name: String) -> Day? { read(name, ValidationMessage.day) { Day(iso: $0) } }
 
     /// A date range from two parameters, each optional; `to` before `from` is refused.
     public mutating func dateRange(from fromName: String = "from", to toName: String = "to") -> (from: Day?, to: Day?) {

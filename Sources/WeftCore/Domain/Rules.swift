@@ -99,25 +99,8 @@ enum ValueCheck {
     }
 
     static func day(_ value: JSONValue) -> CheckResult<Day> {
-        guard case .string(let text) = value, let day = isoDay(text) else { return .bad(ValidationMessage.day) }
+        guard case .string(let text) = value, let day = Day(iso: text) else { return .bad(ValidationMessage.day) }
         return .ok(day)
-    }
-
-    /// `Day(iso:)` without its temporary array: this runs once per capacity slot.
-    static func isoDay(_ text: String) -> Day? {
-        let utf8 = text.utf8
-        guard utf8.count == 10 else { return nil }
-        var year = 0, month = 0, day = 0
-        for (offset, byte) in utf8.enumerated() {
-            if offset == 4 || offset == 7 {
-                guard byte == UInt8(ascii: "-") else { return nil }
-                continue
-            }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let digit = Int(byte - UInt8(ascii: "0"))
-            if offset < 4 { year = year * 10 + digit } else if offset < 7 { month = month * 10 + digit } else { day = day * 10 + digit }
-        }
-        return Day(year: year, month: month, day: day)
     }
 
     static func code(_ value: JSONValue, _ rule: CodeRule) -> CheckResult<String> {

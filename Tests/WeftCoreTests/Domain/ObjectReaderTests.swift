@@ -76,10 +76,16 @@ struct ObjectReaderTests {
         #expect(r.issues.isEmpty)
     }
 
-    @Test(arguments: ["2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31", "2025-1-01", "2025-01-1x", "2025/01/01",
-                      "+025-01-01", "2025-00-10", "2025-04-31", "", "2025-01-010"])
-    func fastDayParsingAgreesWithDay(_ text: String) {
-        #expect(ValueCheck.isoDay(text) == Day(iso: text))
+    /// The one day parser, from a string and from bytes alike (PostgreSQL's text comes as bytes).
+    @Test(arguments: [("2024-02-29", true), ("2023-02-29", false), ("0000-01-01", false), ("0001-01-01", true), ("9999-12-31", true),
+                      ("2025-1-01", false), ("2025-01-1x", false), ("2025/01/01", false), ("+025-01-01", false), ("2025-00-10", false),
+                      ("2025-04-31", false), ("", false), ("2025-01-010", false), ("２０２５-01-01", false)])
+    func daysAreExactlyRealISODates(_ text: String, _ valid: Bool) {
+        let day = Day(iso: text)
+        #expect((day != nil) == valid)
+        #expect(day.map(\.iso) == (valid ? text : nil))
+        #expect(Day(isoUTF8: Array(text.utf8)) == day)
+        #expect(Day(isoUTF8: Array(text.utf8)[...]) == day)
     }
 
     @Test func validationFailureCapsItsList() {
