@@ -29,16 +29,16 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = database.bootstrapLogging()
-        let pool = PostgresPool(configuration: .init(connectionString: database.resolvedURL, maxConnections: 4), logger: Logger(label: "weft.store"))
+        let settings = try database.settings()
+        let logger = database.bootstrapLogging(settings)
+        let pool = PostgresPool(configuration: .init(connectionString: settings.databaseURL, maxConnections: 4), logger: Logger(label: "weft.store"))
         defer { pool.close() }
         let migrations = MigrationRunner(migrations: try MigrationRunner.bundled(), logger: Logger(label: "weft.migrations"))
         try await migrations.migrate(on: pool)
         let app = WeftApp(context: AppContext(pool: pool, migrations: migrations,
-                                              configuration: AppConfiguration(freezeDays: Environment.int("WEFT_FREEZE_DAYS") ?? 1),
+                                              configuration: AppConfiguration(freezeDays: settings.freezeDays),
                                               logger: logger))
-        let host = Environment.string("WEFT_HOST") ?? "127.0.0.1"
-        let port = Environment.int("WEFT_PORT") ?? 8080
+        let (host, port) = (settings.host, settings.port)
         let dashboard = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/dashboard"
         let summary = try await DemoLoader(app: app).load(seed: seed, ifEmpty: ifEmpty, orderCount: orders)
         if summary.skipped {

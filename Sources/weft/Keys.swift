@@ -36,8 +36,9 @@ struct Keys: AsyncParsableCommand {
         }
 
         func run() async throws {
-            _ = database.bootstrapLogging()
-            let pool = PostgresPool(configuration: .init(connectionString: database.resolvedURL, maxConnections: 1))
+            let settings = try database.settings()
+            _ = database.bootstrapLogging(settings)
+            let pool = PostgresPool(configuration: .init(connectionString: settings.databaseURL, maxConnections: 1))
             defer { pool.close() }
             let secret = try APIKeySecret.generate()
             let (role, factoryID, brokerID, label) = (role, factory.flatMap(UUID.init(uuidString:)), broker.flatMap(UUID.init(uuidString:)), label)

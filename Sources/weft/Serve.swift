@@ -36,21 +36,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("rate-limit-burst"), help: "Requests a key may make at once after a quiet spell (env WEFT_RATE_LIMIT_BURST, default twice the rate).")
     var rateLimitBurst: Int?
 
-    func validate() throws {
-        if let rateLimitPerSecond, !(rateLimitPerSecond >= 0 && rateLimitPerSecond.isFinite) { throw ValidationError("--rate-limit-per-second must be 0 or more") }
-        if let rateLimitBurst, rateLimitBurst < 1 { throw ValidationError("--rate-limit-burst must be at least 1") }
-        if let port, !(0...65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
-        if let freezeDays, !(0...365).contains(freezeDays) { throw ValidationError("--freeze-days must be between 0 and 365") }
-    }
-
     func run() async throws {
-        let logger = database.bootstrapLogging()
-        let pool = PostgresPool(configuration: .init(connectionString: database.resolvedURL, maxConnections: database.resolvedPoolSize),
+        let settings = try database.settings { flags in
+            flags.host = self.host; flags.port = self.port; flags.freezeDays = self.freezeDays
+            flags.reportsDatabaseURL = self.reportsDatabaseURL; flags.ratePerSecond = self.rateLimitPerSecond; flags.burst = self.rateLimitBurst
+        }
+        let logger = database.bootstrapLogging(settings)
+        let pool = PostgresPool(configuration: .init(connectionString: settings.databaseURL, maxConnections: settings.poolSize),
                                 logger: Logger(label: "weft.store"))
         defer { pool.close() }
         // Reports are long reads: on a replica they take nothing from the primary, and a small
         // pool of their own keeps a burst of them from queueing behind order traffic anyway.
-        let reportsPool = (reportsDatabaseURL ?? Environment.string("WEFT_REPORTS_DATABASE_URL")).map { url in
+        let reportsPool = settings.reportsDatabaseURL.map { url in
             PostgresPool(configuration: .init(connectionString: url, maxConnections: Self.reportsPoolSize), logger: Logger(label: "weft.store.reports"))
         }
         defer { reportsPool?.close() }
@@ -61,15 +58,14 @@ struct Serve: AsyncParsableCommand {
         }
 
         var http = HTTPServerConfiguration()
-        http.host = host ?? Environment.string("WEFT_HOST") ?? "127.0.0.1"
-        http.port = port ?? Environment.int("WEFT_PORT") ?? 8080
-        let rateLimit = resolvedRateLimit
+        http.host = settings.host
+        http.port = settings.port
         // WEFT_RUN_INTERVAL (seconds): start a run of every capability that often; unset or 0: never.
-        let runInterval = Environment.int("WEFT_RUN_INTERVAL").flatMap { $0 > 0 ? Duration.seconds($0) : nil }
+        let runInterval = settings.runInterval
         let app = WeftApp(context: AppContext(
             pool: pool, migrations: migrations,
-            configuration: AppConfiguration(freezeDays: freezeDays ?? Environment.int("WEFT_FREEZE_DAYS") ?? 1, openAPIPath: openAPIPath,
-                                            runInterval: runInterval, rateLimit: rateLimit),
+            configuration: AppConfiguration(freezeDays: settings.freezeDays, openAPIPath: openAPIPath,
+                                            runInterval: runInterval, rateLimit: settings.rateLimit),
             logger: logger, reportsPool: reportsPool))
         if reportsPool != nil { logger.info("reports read from WEFT_REPORTS_DATABASE_URL") }
         let runs = app.context.runs
@@ -100,16 +96,6 @@ struct Serve: AsyncParsableCommand {
 extension Serve {
     /// Connections of the reports pool: reports are few and each holds one for up to a second.
     static let reportsPoolSize = 4
-
-    /// The per-key limit from flags and environment; nil (unlimited) unless a positive rate is set.
-    /// `WEFT_RATE_LIMIT_ADMINS=1` limits admin keys too.
-    var resolvedRateLimit: RateLimitConfiguration? {
-        let rate = rateLimitPerSecond ?? Environment.string("WEFT_RATE_LIMIT_PER_SECOND").flatMap(Double.init) ?? 0
-        guard rate > 0, rate.isFinite else { return nil }
-        let burst = rateLimitBurst ?? Environment.int("WEFT_RATE_LIMIT_BURST").flatMap { $0 > 0 ? $0 : nil }
-        let admins = ["1", "true", "yes"].contains(Environment.string("WEFT_RATE_LIMIT_ADMINS")?.lowercased() ?? "")
-        return RateLimitConfiguration(perSecond: rate, burst: burst, limitAdmins: admins)
-    }
 }
 
 /// `weft migrate`: apply pending migrations and exit.
@@ -119,8 +105,9 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let logger = database.bootstrapLogging()
-        let pool = PostgresPool(configuration: .init(connectionString: database.resolvedURL, maxConnections: 1))
+        let settings = try database.settings()
+        let logger = database.bootstrapLogging(settings)
+        let pool = PostgresPool(configuration: .init(connectionString: settings.databaseURL, maxConnections: 1))
         defer { pool.close() }
         let runner = MigrationRunner(migrations: try MigrationRunner.bundled(), logger: Logger(label: "weft.migrations"))
         let applied = try await runner.migrate(on: pool)

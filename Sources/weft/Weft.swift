@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WeftAPI
 
 /// The `weft` command line: serve, migrate, keys, demo.
 @main
@@ -12,14 +13,15 @@ struct Weft: AsyncParsableCommand {
             Configuration comes from the environment, and flags override it:
               DATABASE_URL      libpq connection string or URI (default: libpq's own defaults, PGHOST etc.)
               WEFT_HOST         address to listen on (default 127.0.0.1)
-              WEFT_PORT         port to listen on (default 8080)
-              WEFT_FREEZE_DAYS  allocations before as_of + this many days are pinned (default 1)
-              WEFT_DB_POOL_SIZE database connections per process (default 10)
+              WEFT_PORT         port to listen on, 0 to 65535 (default 8080)
+              WEFT_FREEZE_DAYS  allocations before as_of + this many days are pinned, 0 to 365 (default 1)
+              WEFT_DB_POOL_SIZE database connections per process, 1 to 500 (default 10)
               WEFT_LOG_LEVEL    trace, debug, info, notice, warning, error or critical (default info)
-              WEFT_RATE_LIMIT_PER_SECOND  requests per second per API key; 0 or unset: unlimited
-              WEFT_RATE_LIMIT_BURST       requests a key may make at once (default twice the rate)
-              WEFT_RATE_LIMIT_ADMINS      1: limit admin keys too (default: admins are not limited)
-              WEFT_RUN_INTERVAL           seconds between automatic schedule runs of every capability; unset: never
+              WEFT_RATE_LIMIT_PER_SECOND  requests per second per API key, 0 to 1000000; 0 or unset: unlimited
+              WEFT_RATE_LIMIT_BURST       requests a key may make at once, 1 to 1000000 (default twice the rate)
+              WEFT_RATE_LIMIT_ADMINS      1/true/yes: limit admin keys too (default: admins are not limited)
+              WEFT_RUN_INTERVAL           seconds between automatic schedule runs of every capability, 0 to 604800; unset or 0: never
+              A value outside its range stops every command at once: one line on stderr, exit status 64.
               See docs/operations.md for every setting.
             """,
         subcommands: [Serve.self, Migrate.self, Keys.self, Demo.self]
@@ -31,40 +33,33 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"), help: "libpq connection string or URI (env DATABASE_URL).")
     var databaseURL: String?
 
-    @Option(name: .customLong("pool-size"), help: "Database connections to keep at most (env WEFT_DB_POOL_SIZE, default 10).")
+    @Option(name: .customLong("pool-size"), help: "Database connections to keep at most, 1 to 500 (env WEFT_DB_POOL_SIZE, default 10).")
     var poolSize: Int?
 
     @Option(name: .customLong("log-level"), help: "Log level (env WEFT_LOG_LEVEL, default info).")
     var logLevel: String?
 
-    var resolvedURL: String { databaseURL ?? Environment.string("DATABASE_URL") ?? "" }
-    var resolvedPoolSize: Int { poolSize ?? Environment.int("WEFT_DB_POOL_SIZE") ?? 10 }
-
-    func validate() throws {
-        if let poolSize, !(1...500).contains(poolSize) { throw ValidationError("--pool-size must be between 1 and 500") }
-        if let level = logLevel, Logger.Level(rawValue: level) == nil {
-            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+    /// Every start-up setting from these flags, the command's own (`adding`) and the
+    /// environment (``Settings``). A value out of range is one line on stderr and exit status
+    /// 64, before anything else happens.
+    func settings(adding more: (inout Settings.Flags) -> Void = { _ in }) throws -> Settings {
+        var flags = Settings.Flags(databaseURL: databaseURL, poolSize: poolSize, logLevel: logLevel)
+        more(&flags)
+        do throws(SettingError) {
+            return try Settings(flags: flags)
+        } catch {
+            FileHandle.standardError.write(Data("weft: \(error.description)\n".utf8))
+            throw ExitCode(64)
         }
     }
 
     /// Sets up swift-log once for the process.
-    func bootstrapLogging() -> Logger {
-        let level = logLevel.flatMap(Logger.Level.init(rawValue:))
-            ?? Environment.string("WEFT_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+    func bootstrapLogging(_ settings: Settings) -> Logger {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+            handler.logLevel = settings.logLevel
             return handler
         }
         return Logger(label: "weft")
     }
-}
-
-enum Environment {
-    static func string(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-        return value
-    }
-
-    static func int(_ name: String) -> Int? { string(name).flatMap(Int.init) }
 }
