@@ -115,13 +115,7 @@ struct DashboardAuth {
     }
 
     static func formPage(next: String, message: String?, status: HTTPResponseStatus) -> Response {
-        var body = "<div class=\"login\"><h1>Sign in to the dashboard</h1>"
-        body += "<p class=\"lead\">Paste an <strong>admin</strong> API key. It is sent once, in this form, and never appears in a URL; you stay signed in for 8 hours on this browser.</p>"
-        if let message { body += "<p class=\"error\" role=\"alert\">\(escapeHTML(message))</p>" }
-        body += "<form method=\"post\" action=\"/dashboard/login\">"
-        body += "<label for=\"key\">Admin key</label><input id=\"key\" name=\"key\" type=\"password\" autocomplete=\"off\" required autofocus placeholder=\"wft_…\">"
-        body += "<input type=\"hidden\" name=\"next\" value=\"\(escapeHTML(next))\"><button class=\"primary\" type=\"submit\">Sign in</button></form>"
-        body += "<p class=\"lead\" style=\"margin-top:18px\">No key yet? On the server: <code>weft keys create --role admin</code></p></div>"
-        return DashboardHTML.response(DashboardHTML.document(title: "Sign in", current: nil, body: body), status: status)
+        struct View { var next: String; var message: String? }
+        return DashboardHTML.response(DashboardHTML.document("login", title: "Sign in", current: nil, view: View(next: next, message: message)), status: status)
     }
 }

@@ -43,48 +43,78 @@ struct DashboardRoutes {
     // MARK: Utilisation
 
     private func overview(_ request: Request) async throws -> String {
-        let filter = try request.queryInput { ReportRoutes.slotFilter(&$0) }
+        let (filter, page) = try request.queryInput { reader in
+            (ReportRoutes.slotFilter(&reader), reader.int("page", in: 1...1_000_000) ?? 1)
+        }
         let data = try await context.reportsPool.transaction(.repeatableRead) { connection in
-            (heat: try ReportRecords.heatMap(on: connection, filter), totals: try ReportRecords.utilizationTotals(on: connection, filter),
-             network: try ReportRecords.overview(on: connection), groups: try ReportRecords.statusGroups(on: connection, ReportRecords.OrderFilter()),
-             options: try ReportRecords.filterOptions(on: connection))
+            let factories = try ReportRecords.heatMapFactories(on: connection, filter)
+            let shown = HeatMapPages.slice(factories, page: page)
+            return (factories: factories, shown: shown, cells: try ReportRecords.heatMapCells(on: connection, filter, factories: Array(shown)),
+                    regions: try ReportRecords.regionTotals(on: connection, filter), totals: try ReportRecords.utilizationTotals(on: connection, filter),
+                    network: try ReportRecords.overview(on: connection), groups: try ReportRecords.statusGroups(on: connection, ReportRecords.OrderFilter()),
+                    options: try ReportRecords.filterOptions(on: connection))
+        }
+        let pages = HeatMapPages(filter: filter, factories: data.factories, page: page)
+        guard page <= max(pages.count, 1) else {
+            throw HTTPError(.notFound, detail: "There is no page \(page) of the heat map: these filters give \(pages.count) page\(pages.count == 1 ? "" : "s").",
+                            errors: [FieldError(field: "page", message: "must be at most \(pages.count)")])
         }
         let open = data.groups.filter { $0.status != "cancelled" }
         let quantity = open.reduce(Int64(0)) { $0 + $1.quantity }, served = open.reduce(Int64(0)) { $0 + $1.allocatedUnits }
-        var body = "<h1>Network utilisation</h1><p class=\"lead\">Allocated ÷ capacity per factory and day, \(filter.from.iso) to \(filter.to.iso)\(filter.capability.map { ", \(escapeHTML($0))" } ?? "")\(filter.region.map { ", \(escapeHTML($0))" } ?? ""). Hover a cell for its figures.</p>"
-        body += "<div class=\"tiles\">"
-        body += DashboardHTML.tile(String(data.network.activeFactories), "active factories")
-        body += DashboardHTML.tile(String(data.network.regions), "regions")
-        body += DashboardHTML.tile(String(data.network.capabilities), "capabilities")
-        body += DashboardHTML.tile(grouped(Int64(open.reduce(0) { $0 + $1.orders })), "open orders")
-        body += DashboardHTML.tile(percent(share(served, of: quantity)), "units planned")
-        body += DashboardHTML.tile(percent(share(data.totals.allocated, of: data.totals.capacity)), "utilisation in view")
-        body += "</div>"
-        body += filterForm(filter, options: data.options)
-        if data.heat.factories.isEmpty {
-            body += "<div class=\"empty\">No capacity is posted for these days and filters. Factories post it with <code>PUT /v1/factories/{id}/capacity</code>; <code>weft demo</code> loads a demo network.</div>"
-        } else {
-            body += "<div class=\"panel\">" + SVGHeatMap(factories: data.heat.factories, cells: data.heat.cells, from: filter.from, to: filter.to).render() + "</div>"
+        struct Option { var value: String; var selected: Bool }
+        struct View {
+            var from: String, to: String, capability: String?, region: String?
+            var tiles: [DashboardHTML.Tile]
+            var capabilities: [Option], regions: [Option]
+            var paging: HeatMapPages.View?
+            var chart: Markup?
+            var regionTotals: [HeatMapPages.TotalRow], pageTotal: HeatMapPages.TotalRow?, allTotal: HeatMapPages.TotalRow
         }
-        return DashboardHTML.document(title: "Utilisation", current: "/dashboard", body: body)
-    }
-
-    private func filterForm(_ filter: ReportRecords.SlotFilter, options: (capabilities: [String], regions: [String])) -> String {
-        func select(_ name: String, _ values: [String], _ chosen: String?) -> String {
-            var out = "<label>\(name)<select name=\"\(name)\"><option value=\"\">all</option>"
-            for value in values {
-                out += "<option value=\"\(escapeHTML(value))\"\(value == chosen ? " selected" : "")>\(escapeHTML(value))</option>"
-            }
-            return out + "</select></label>"
-        }
-        return "<form class=\"filters\" method=\"get\" action=\"/dashboard\">"
-            + "<label>from<input type=\"date\" name=\"from\" value=\"\(filter.from.iso)\"></label>"
-            + "<label>to<input type=\"date\" name=\"to\" value=\"\(filter.to.iso)\"></label>"
-            + select("capability", options.capabilities, filter.capability) + select("region", options.regions, filter.region)
-            + "<button class=\"primary\" type=\"submit\">Show</button></form>"
+        let shownCells = data.cells
+        let view = View(
+            from: filter.from.iso, to: filter.to.iso, capability: filter.capability, region: filter.region,
+            tiles: [
+                .init(String(data.network.activeFactories), "active factories"), .init(String(data.network.regions), "regions"),
+                .init(String(data.network.capabilities), "capabilities"), .init(grouped(Int64(open.reduce(0) { $0 + $1.orders })), "open orders"),
+                .init(percent(share(served, of: quantity)), "units planned"),
+                .init(percent(share(data.totals.allocated, of: data.totals.capacity)), "utilisation in view"),
+            ],
+            capabilities: data.options.capabilities.map { Option(value: $0, selected: $0 == filter.capability) },
+            regions: data.options.regions.map { Option(value: $0, selected: $0 == filter.region) },
+            paging: pages.count > 1 ? pages.view : nil,
+            chart: data.shown.isEmpty ? nil
+                : SVGHeatMap(factories: Array(data.shown), cells: shownCells, from: filter.from, to: filter.to).render(),
+            regionTotals: data.regions.map { pages.totalRow(region: $0) },
+            pageTotal: pages.count > 1 ? pages.pageTotal(cells: shownCells, factories: data.shown.count) : nil,
+            allTotal: HeatMapPages.TotalRow(label: "All", href: nil, factories: data.totals.factories,
+                                            capacity: data.totals.capacity, allocated: data.totals.allocated))
+        return DashboardHTML.document("overview", title: "Utilisation", current: "/dashboard", view: view)
     }
 
     // MARK: Order plan
+
+    /// A row of the order tables, and the chosen order's heading.
+    struct OrderRow {
+        var id: String, label: String, broker: String, capability: String, status: String
+        var allocated: String, quantity: String, factories: Int, priority: Int, release: String, due: String
+        var reasonCode: String, reason: String
+
+        init(_ order: ReportRecords.OrderSummary) {
+            id = order.id.lowercasedString
+            label = order.reference ?? String(id.prefix(8))
+            broker = order.brokerName
+            capability = order.capability
+            status = order.status
+            allocated = grouped(Int64(order.allocatedUnits))
+            quantity = grouped(Int64(order.quantity))
+            factories = order.factories
+            priority = order.priority
+            release = order.releaseDate.iso
+            due = order.dueDate.iso
+            reasonCode = (order.reasonCode ?? "").replacingOccurrences(of: "_", with: " ")
+            reason = order.unscheduledReason ?? ""
+        }
+    }
 
     private func orderPlan(_ request: Request) async throws -> String {
         let chosen = try request.queryInput { $0.id("id") }
@@ -96,29 +126,20 @@ struct DashboardRoutes {
             return (recent, order, try ReportRecords.ganttBars(on: connection, orderID: id))
         }
         if let chosen, data.order == nil { throw notFound("order", chosen.text) }
-        var body = "<h1>Order plan</h1><p class=\"lead\">How one order is split across factories and days. Pick an order below or enter its id.</p>"
-        body += "<form class=\"filters\" method=\"get\" action=\"/dashboard/orders\"><label>order id<input name=\"id\" size=\"40\" value=\"\(escapeHTML(data.order?.id.lowercasedString ?? ""))\" placeholder=\"8c1d…\"></label><button class=\"primary\" type=\"submit\">Show</button></form>"
-        if let order = data.order {
-            body += "<h2>\(escapeHTML(order.reference ?? order.id.lowercasedString)) · \(escapeHTML(order.capability)) · <span class=\"status \(escapeHTML(order.status))\">\(escapeHTML(order.status))</span></h2>"
-            body += "<p class=\"lead\">\(grouped(Int64(order.allocatedUnits))) of \(grouped(Int64(order.quantity))) units planned across \(order.factories) factor\(order.factories == 1 ? "y" : "ies") for \(escapeHTML(order.brokerName)); release \(order.releaseDate.iso), due \(order.dueDate.iso), priority \(order.priority).</p>"
-            if data.bars.isEmpty {
-                body += "<div class=\"empty\">This order has no allocations yet.\(order.unscheduledReason.map { " " + escapeHTML($0) } ?? "")</div>"
-            } else {
-                body += "<div class=\"panel\">" + SVGGantt(order: order, bars: data.bars, today: .today).render() + "</div>"
-            }
-        } else {
-            body += "<div class=\"empty\">No order has allocations yet. Orders submitted with <code>POST /v1/orders</code> are placed at once.</div>"
+        struct Chosen {
+            var label: String, capability: String, status: String, allocated: String, quantity: String, factories: String
+            var broker: String, release: String, due: String, priority: Int, reason: String?, chart: Markup?
         }
-        if !data.recent.isEmpty {
-            body += "<h2>Recent planned orders</h2><table><thead><tr><th>order</th><th>broker</th><th>capability</th><th class=\"num\">units</th><th class=\"num\">factories</th><th>due</th><th>status</th></tr></thead><tbody>"
-            for order in data.recent {
-                let id = order.id.lowercasedString
-                body += "<tr><td><a href=\"/dashboard/orders?id=\(id)\">\(escapeHTML(order.reference ?? String(id.prefix(8))))</a></td><td>\(escapeHTML(order.brokerName))</td><td>\(escapeHTML(order.capability))</td>"
-                body += "<td class=\"num\">\(grouped(Int64(order.allocatedUnits))) / \(grouped(Int64(order.quantity)))</td><td class=\"num\">\(order.factories)</td><td>\(order.dueDate.iso)</td><td><span class=\"status \(escapeHTML(order.status))\">\(escapeHTML(order.status))</span></td></tr>"
-            }
-            body += "</tbody></table>"
+        struct View { var idValue: String; var order: Chosen?; var hasRecent: Bool; var recent: [OrderRow] }
+        let order = data.order.map { order in
+            Chosen(label: order.reference ?? order.id.lowercasedString, capability: order.capability, status: order.status,
+                   allocated: grouped(Int64(order.allocatedUnits)), quantity: grouped(Int64(order.quantity)),
+                   factories: "\(order.factories) factor\(order.factories == 1 ? "y" : "ies")", broker: order.brokerName,
+                   release: order.releaseDate.iso, due: order.dueDate.iso, priority: order.priority, reason: order.unscheduledReason,
+                   chart: data.bars.isEmpty ? nil : SVGGantt(order: order, bars: data.bars, today: .today).render())
         }
-        return DashboardHTML.document(title: "Order plan", current: "/dashboard/orders", body: body)
+        let view = View(idValue: data.order?.id.lowercasedString ?? "", order: order, hasRecent: !data.recent.isEmpty, recent: data.recent.map(OrderRow.init))
+        return DashboardHTML.document("orders", title: "Order plan", current: "/dashboard/orders", view: view)
     }
 
     // MARK: Unserved
@@ -130,28 +151,18 @@ struct DashboardRoutes {
              orders: try ReportRecords.unservedOrders(on: connection, limit: 200))
         }
         let report = OrdersReport(filter: ReportRecords.OrderFilter(), groups: data.groups, figures: ReportRecords.AllocationFigures())
-        var body = "<h1>Unserved orders</h1><p class=\"lead\">Units not planned, by the reason placement gave, and the short orders most urgent first (highest priority, then most units missing).</p>"
-        body += "<div class=\"tiles\">" + DashboardHTML.tile(grouped(report.units.unserved), "units unserved")
-            + DashboardHTML.tile(grouped(Int64(report.unservedByReason.reduce(0) { $0 + $1.orders })), "short orders")
-            + DashboardHTML.tile(percent(share(report.units.served, of: report.units.ordered)), "units planned") + "</div>"
-        guard !report.unservedByReason.isEmpty else {
-            body += "<div class=\"empty\">Every open order is fully planned.</div>"
-            return DashboardHTML.document(title: "Unserved", current: "/dashboard/unserved", body: body)
-        }
         let bars = report.unservedByReason.map { reason in
             SVGBarChart.Bar(label: reason.reason.replacingOccurrences(of: "_", with: " "), value: reason.units,
                             detail: "\(reason.reason): \(grouped(reason.units)) units in \(reason.orders) orders. \(reason.description)")
         }
-        body += "<div class=\"panel\">" + SVGBarChart(title: "Unserved units by reason", valueLabel: "Units not planned", bars: bars).render() + "</div>"
-        body += "<h2>Short orders (\(data.orders.count == 200 ? "first 200" : String(data.orders.count)))</h2><table><thead><tr><th>order</th><th>broker</th><th>capability</th><th class=\"num\">planned / ordered</th><th class=\"num\">priority</th><th>due</th><th>reason</th></tr></thead><tbody>"
-        for order in data.orders {
-            let id = order.id.lowercasedString
-            body += "<tr><td><a href=\"/dashboard/orders?id=\(id)\">\(escapeHTML(order.reference ?? String(id.prefix(8))))</a></td><td>\(escapeHTML(order.brokerName))</td><td>\(escapeHTML(order.capability))</td>"
-            body += "<td class=\"num\">\(grouped(Int64(order.allocatedUnits))) / \(grouped(Int64(order.quantity)))</td><td class=\"num\">\(order.priority)</td><td>\(order.dueDate.iso)</td>"
-            body += "<td><strong>\(escapeHTML((order.reasonCode ?? "").replacingOccurrences(of: "_", with: " ")))</strong> \(escapeHTML(order.unscheduledReason ?? ""))</td></tr>"
-        }
-        body += "</tbody></table>"
-        return DashboardHTML.document(title: "Unserved", current: "/dashboard/unserved", body: body)
+        struct View { var tiles: [DashboardHTML.Tile]; var chart: Markup?; var shownCount: String; var orders: [OrderRow] }
+        let view = View(
+            tiles: [.init(grouped(report.units.unserved), "units unserved"),
+                    .init(grouped(Int64(report.unservedByReason.reduce(0) { $0 + $1.orders })), "short orders"),
+                    .init(percent(share(report.units.served, of: report.units.ordered)), "units planned")],
+            chart: bars.isEmpty ? nil : SVGBarChart(title: "Unserved units by reason", valueLabel: "Units not planned", bars: bars).render(),
+            shownCount: data.orders.count == 200 ? "first 200" : String(data.orders.count), orders: data.orders.map(OrderRow.init))
+        return DashboardHTML.document("unserved", title: "Unserved", current: "/dashboard/unserved", view: view)
     }
 
     // MARK: Runs
@@ -159,23 +170,18 @@ struct DashboardRoutes {
     private func runs(_ request: Request) async throws -> String {
         try request.queryInput { _ in () }
         let runs = try await context.reportsPool.withConnection { connection in try ReportRecords.runHistory(on: connection, limit: 60) }
-        var body = "<h1>Schedule runs</h1><p class=\"lead\">The plan's score before and after each re-optimisation run (lower is better), beside the run's lower bound.</p>"
-        guard !runs.isEmpty else {
-            body += "<div class=\"empty\">No schedule runs yet. An admin starts one with <code>POST /v1/schedule-runs</code>; its scores appear here.</div>"
-            return DashboardHTML.document(title: "Runs", current: "/dashboard/runs", body: body)
+        struct Row { var shortID: String, dryRun: Bool, status: String, capabilities: String, unserved: String, cost: String, moved: String }
+        struct View { var chart: Markup?; var runs: [Row] }
+        func pair(_ before: Int64?, _ after: Int64?, _ format: (Int64) -> String) -> String {
+            "\(before.map(format) ?? "–") → \(after.map(format) ?? "–")"
         }
-        body += "<div class=\"panel\">" + SVGRunChart(runs: runs).render() + "</div>"
-        body += "<h2>Runs, newest first</h2><table><thead><tr><th>run</th><th>status</th><th>capabilities</th><th class=\"num\">unserved before → after</th><th class=\"num\">cost before → after</th><th class=\"num\">moved</th></tr></thead><tbody>"
-        for run in runs.reversed() {
-            func pair(_ before: Int64?, _ after: Int64?, _ format: (Int64) -> String) -> String {
-                "\(before.map(format) ?? "–") → \(after.map(format) ?? "–")"
-            }
-            body += "<tr><td><code>\(run.id.lowercasedString.prefix(8))</code>\(run.dryRun ? " (dry run)" : "")</td><td>\(escapeHTML(run.status))</td>"
-            body += "<td>\(escapeHTML(run.capabilities.isEmpty ? "all" : run.capabilities.joined(separator: ", ")))</td>"
-            body += "<td class=\"num\">\(pair(run.before.unserved, run.after.unserved, grouped))</td><td class=\"num\">\(pair(run.before.cost, run.after.cost, money))</td>"
-            body += "<td class=\"num\">\(run.moved.map(String.init) ?? "–")</td></tr>"
+        let rows = runs.reversed().map { run in
+            Row(shortID: String(run.id.lowercasedString.prefix(8)), dryRun: run.dryRun, status: run.status,
+                capabilities: run.capabilities.isEmpty ? "all" : run.capabilities.joined(separator: ", "),
+                unserved: pair(run.before.unserved, run.after.unserved, grouped), cost: pair(run.before.cost, run.after.cost, money),
+                moved: run.moved.map(String.init) ?? "–")
         }
-        body += "</tbody></table>"
-        return DashboardHTML.document(title: "Runs", current: "/dashboard/runs", body: body)
+        let view = View(chart: runs.isEmpty ? nil : SVGRunChart(runs: runs).render(), runs: rows)
+        return DashboardHTML.document("runs", title: "Runs", current: "/dashboard/runs", view: view)
     }
 }

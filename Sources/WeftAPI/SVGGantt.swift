@@ -14,7 +14,7 @@ struct SVGGantt {
     static let rowHeight = 30.0
     static let top = 70.0
 
-    func render() -> String {
+    func render() -> Markup {
         var rows: [ReportRecords.FactoryLabel] = []
         for bar in bars where !rows.contains(bar.factory) { rows.append(bar.factory) }
         let arrivals = bars.map { $0.day.adding(days: $0.leadDays) }
@@ -28,82 +28,87 @@ struct SVGGantt {
         let bottom = Self.top + Double(max(rows.count, 1)) * Self.rowHeight
         func x(_ day: Day) -> Double { Self.labelWidth + Double(day.ordinal - first.ordinal) * dayWidth }
 
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart gantt\" role=\"img\" width=\"\(coordinate(width))\" height=\"\(coordinate(height))\" viewBox=\"0 0 \(coordinate(width)) \(coordinate(height))\" font-family=\"system-ui, sans-serif\">"
-        out += "<title>Plan of order \(order.id.lowercasedString): \(grouped(Int64(order.allocatedUnits))) of \(grouped(Int64(order.quantity))) units across \(rows.count) factories</title>"
-        out += legend()
-        // Day grid with weekend shading and labels.
-        let every = dayWidth >= 30 ? 1 : dayWidth >= 20 ? 2 : 7
-        for column in 0..<days {
-            let day = first.adding(days: column)
-            let left = x(day)
-            if weekday(day) >= 5 {
-                out += "<rect x=\"\(coordinate(left))\" y=\"\(coordinate(Self.top))\" width=\"\(coordinate(dayWidth))\" height=\"\(coordinate(bottom - Self.top))\" fill=\"#f3f4f6\"/>"
+        let title = "Plan of order \(order.id.lowercasedString): \(grouped(Int64(order.allocatedUnits))) of \(grouped(Int64(order.quantity))) units across \(rows.count) factories"
+        return SVGBuilder.chart(class: "gantt", width: width, height: height, title: title) { svg in
+            legend(into: &svg)
+            // Day grid with weekend shading and labels.
+            let every = dayWidth >= 30 ? 1 : dayWidth >= 20 ? 2 : 7
+            for column in 0..<days {
+                let day = first.adding(days: column)
+                let left = x(day)
+                if weekday(day) >= 5 {
+                    svg.element("rect", ["x": left, "y": Self.top, "width": dayWidth, "height": bottom - Self.top, "fill": "#f3f4f6"])
+                }
+                svg.element("line", ["x1": left, "x2": left, "y1": Self.top, "y2": bottom, "stroke": "#e5e7eb"])
+                if every == 7 ? (column == 0 || weekday(day) == 0) : column % every == 0 {
+                    svg.text(shortDay(day), ["x": left + dayWidth / 2, "y": bottom + 16, "font-size": 10, "text-anchor": "middle", "fill": "#374151"])
+                }
             }
-            out += "<line x1=\"\(coordinate(left))\" x2=\"\(coordinate(left))\" y1=\"\(coordinate(Self.top))\" y2=\"\(coordinate(bottom))\" stroke=\"#e5e7eb\"/>"
-            if every == 7 ? (column == 0 || weekday(day) == 0) : column % every == 0 {
-                out += "<text x=\"\(coordinate(left + dayWidth / 2))\" y=\"\(coordinate(bottom + 16))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#374151\">\(shortDay(day))</text>"
+            svg.text("Day (UTC)", ["x": Self.labelWidth + gridWidth / 2, "y": bottom + 40, "font-size": 12, "text-anchor": "middle", "fill": "#374151"])
+            svg.text("Factory · region", ["x": Self.labelWidth - 8, "y": Self.top - 6, "font-size": 12, "text-anchor": "end", "font-weight": "600", "fill": "#374151"])
+            for (index, factory) in rows.enumerated() {
+                let y = Self.top + Double(index) * Self.rowHeight
+                svg.element("line", ["x1": 0, "x2": Self.labelWidth + gridWidth, "y1": y + Self.rowHeight, "y2": y + Self.rowHeight, "stroke": "#e5e7eb"])
+                svg.text("\(truncated(factory.name, 28)) · \(factory.region)", ["x": Self.labelWidth - 8, "y": y + 19, "font-size": 12, "text-anchor": "end", "fill": "#111827"],
+                         title: "\(factory.name) (\(factory.region))")
             }
-        }
-        out += "<text x=\"\(coordinate(Self.labelWidth + gridWidth / 2))\" y=\"\(coordinate(bottom + 40))\" font-size=\"12\" text-anchor=\"middle\" fill=\"#374151\">Day (UTC)</text>"
-        out += "<text x=\"\(coordinate(Self.labelWidth - 8))\" y=\"\(coordinate(Self.top - 6))\" font-size=\"12\" text-anchor=\"end\" font-weight=\"600\" fill=\"#374151\">Factory · region</text>"
-        for (index, factory) in rows.enumerated() {
-            let y = Self.top + Double(index) * Self.rowHeight
-            out += "<line x1=\"0\" x2=\"\(coordinate(Self.labelWidth + gridWidth))\" y1=\"\(coordinate(y + Self.rowHeight))\" y2=\"\(coordinate(y + Self.rowHeight))\" stroke=\"#e5e7eb\"/>"
-            out += "<text x=\"\(coordinate(Self.labelWidth - 8))\" y=\"\(coordinate(y + 19))\" font-size=\"12\" text-anchor=\"end\" fill=\"#111827\"><title>\(escapeHTML(factory.name)) (\(escapeHTML(factory.region)))</title>\(escapeHTML(truncated(factory.name, 28))) · \(escapeHTML(factory.region))</text>"
-        }
-        // Lead time once per factory: from the end of its last production day to the day its
-        // last goods arrive (one line per bar would pile up over the bars).
-        for (row, factory) in rows.enumerated() {
-            let own = bars.filter { $0.factory == factory }
-            guard let lastDay = own.map(\.day).max(), let lead = own.first?.leadDays, lead > 0 else { continue }
-            let y = Self.top + Double(row) * Self.rowHeight + 15
-            let start = x(lastDay) + dayWidth, arrival = x(lastDay.adding(days: lead)) + dayWidth
-            out += "<line x1=\"\(coordinate(start))\" x2=\"\(coordinate(arrival))\" y1=\"\(coordinate(y))\" y2=\"\(coordinate(y))\" stroke=\"#9ca3af\" stroke-width=\"2\"><title>\(escapeHTML(factory.name)): \(lead) lead days, last goods arrive \(lastDay.adding(days: lead).iso)</title></line>"
-            out += "<line x1=\"\(coordinate(arrival))\" x2=\"\(coordinate(arrival))\" y1=\"\(coordinate(y - 6))\" y2=\"\(coordinate(y + 6))\" stroke=\"#9ca3af\" stroke-width=\"2\"/>"
-        }
-        for bar in bars {
-            guard let row = rows.firstIndex(of: bar.factory) else { continue }
-            let y = Self.top + Double(row) * Self.rowHeight
-            let left = x(bar.day)
-            let fill = bar.status == "confirmed" ? "#15803d" : "#2563eb"
-            out += "<rect x=\"\(coordinate(left + 1))\" y=\"\(coordinate(y + 5))\" width=\"\(coordinate(dayWidth - 2))\" height=\"20\" rx=\"3\" fill=\"\(fill)\">"
-            out += "<title>\(escapeHTML(bar.factory.name)) · \(bar.day.iso): \(grouped(Int64(bar.units))) units at \(money(bar.unitCost)) each, \(bar.status); arrives \(bar.day.adding(days: bar.leadDays).iso)</title></rect>"
-            if dayWidth >= 26 {
-                out += "<text x=\"\(coordinate(left + dayWidth / 2))\" y=\"\(coordinate(y + 19))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#ffffff\">\(compact(bar.units))</text>"
+            // Lead time once per factory: from the end of its last production day to the day its
+            // last goods arrive (one line per bar would pile up over the bars).
+            for (row, factory) in rows.enumerated() {
+                let own = bars.filter { $0.factory == factory }
+                guard let lastDay = own.map(\.day).max(), let lead = own.first?.leadDays, lead > 0 else { continue }
+                let y = Self.top + Double(row) * Self.rowHeight + 15
+                let start = x(lastDay) + dayWidth, arrival = x(lastDay.adding(days: lead)) + dayWidth
+                svg.element("line", ["x1": start, "x2": arrival, "y1": y, "y2": y, "stroke": "#9ca3af", "stroke-width": 2],
+                            title: "\(factory.name): \(lead) lead days, last goods arrive \(lastDay.adding(days: lead).iso)")
+                svg.element("line", ["x1": arrival, "x2": arrival, "y1": y - 6, "y2": y + 6, "stroke": "#9ca3af", "stroke-width": 2])
             }
+            for bar in bars {
+                guard let row = rows.firstIndex(of: bar.factory) else { continue }
+                let y = Self.top + Double(row) * Self.rowHeight
+                let left = x(bar.day)
+                svg.element("rect", ["x": left + 1, "y": y + 5, "width": dayWidth - 2, "height": 20, "rx": 3, "fill": bar.status == "confirmed" ? "#15803d" : "#2563eb"],
+                            title: "\(bar.factory.name) · \(bar.day.iso): \(grouped(Int64(bar.units))) units at \(money(bar.unitCost)) each, \(bar.status); arrives \(bar.day.adding(days: bar.leadDays).iso)")
+                if dayWidth >= 26 {
+                    svg.text(compact(bar.units), ["x": left + dayWidth / 2, "y": y + 19, "font-size": 10, "text-anchor": "middle", "fill": "#ffffff"])
+                }
+            }
+            // Release and today often coincide: one marker then, labelled with both.
+            if today == order.releaseDate {
+                marker(x: x(today), label: "release · today", colour: "#6b7280", bottom: bottom, level: 0, into: &svg)
+            } else {
+                marker(x: x(order.releaseDate), label: "release", colour: "#6b7280", bottom: bottom, level: 0, into: &svg)
+                if today >= first && today <= last { marker(x: x(today), label: "today", colour: "#7c3aed", bottom: bottom, level: 1, into: &svg) }
+            }
+            marker(x: x(order.dueDate) + dayWidth, label: "due \(shortDay(order.dueDate))", colour: "#dc2626", bottom: bottom, level: 0, into: &svg)
         }
-        // Release and today often coincide: one marker then, labelled with both.
-        if today == order.releaseDate {
-            out += marker(x: x(today), label: "release · today", colour: "#6b7280", bottom: bottom, level: 0)
-        } else {
-            out += marker(x: x(order.releaseDate), label: "release", colour: "#6b7280", bottom: bottom, level: 0)
-            if today >= first && today <= last { out += marker(x: x(today), label: "today", colour: "#7c3aed", bottom: bottom, level: 1) }
-        }
-        out += marker(x: x(order.dueDate) + dayWidth, label: "due \(shortDay(order.dueDate))", colour: "#dc2626", bottom: bottom, level: 0)
-        return out + "</svg>"
     }
 
     /// A dashed vertical line with its label above the grid; `level` 1 sits higher, so that
     /// labels of nearby markers do not overlap.
-    private func marker(x: Double, label: String, colour: String, bottom: Double, level: Int) -> String {
+    private func marker(x: Double, label: String, colour: String, bottom: Double, level: Int, into svg: inout SVGBuilder) {
         let labelY = Self.top - 6 - Double(level) * 14
-        return "<line x1=\"\(coordinate(x))\" x2=\"\(coordinate(x))\" y1=\"\(coordinate(labelY + 2))\" y2=\"\(coordinate(bottom))\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"5 3\"/>"
-            + "<text x=\"\(coordinate(x + 3))\" y=\"\(coordinate(labelY))\" font-size=\"11\" fill=\"\(colour)\">\(escapeHTML(label))</text>"
+        svg.element("line", ["x1": x, "x2": x, "y1": labelY + 2, "y2": bottom, "stroke": colour, "stroke-width": 2, "stroke-dasharray": "5 3"])
+        svg.text(label, ["x": x + 3, "y": labelY, "font-size": 11, "fill": colour])
     }
 
-    private func legend() -> String {
+    private func legend(into svg: inout SVGBuilder) {
         let items: [(String, String, Bool)] = [("#2563eb", "planned units", false), ("#15803d", "confirmed units", false),
                                               ("#9ca3af", "lead time to arrival", true), ("#dc2626", "due date", true)]
-        var out = "<g font-size=\"12\">"
-        var cursor = 0.0
-        for (colour, label, isLine) in items {
-            out += isLine
-                ? "<line x1=\"\(coordinate(cursor))\" x2=\"\(coordinate(cursor + 16))\" y1=\"8\" y2=\"8\" stroke=\"\(colour)\" stroke-width=\"2\"\(label == "due date" ? " stroke-dasharray=\"5 3\"" : "")/>"
-                : "<rect x=\"\(coordinate(cursor))\" y=\"1\" width=\"16\" height=\"14\" rx=\"3\" fill=\"\(colour)\"/>"
-            out += "<text x=\"\(coordinate(cursor + 21))\" y=\"12\">\(label)</text>"
-            cursor += 40 + Double(label.count) * 6.5
+        svg.element("g", ["font-size": 12]) { svg in
+            var cursor = 0.0
+            for (colour, label, isLine) in items {
+                if !isLine {
+                    svg.element("rect", ["x": cursor, "y": 1, "width": 16, "height": 14, "rx": 3, "fill": colour])
+                } else if label == "due date" {
+                    svg.element("line", ["x1": cursor, "x2": cursor + 16, "y1": 8, "y2": 8, "stroke": colour, "stroke-width": 2, "stroke-dasharray": "5 3"])
+                } else {
+                    svg.element("line", ["x1": cursor, "x2": cursor + 16, "y1": 8, "y2": 8, "stroke": colour, "stroke-width": 2])
+                }
+                svg.text(label, ["x": cursor + 21, "y": 12])
+                cursor += 40 + Double(label.count) * 6.5
+            }
         }
-        return out + "</g>"
     }
 
     /// Units in a bar: 1234 → "1.2k", so labels fit a day's width.

@@ -11,15 +11,15 @@ struct SVGRunChart {
     static let panelHeight = 220.0
     static let left = 90.0
 
-    func render() -> String {
+    func render() -> Markup {
         let height = 40 + Self.panelHeight * 2 + 70
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart runs\" role=\"img\" width=\"\(coordinate(Self.width))\" height=\"\(coordinate(height))\" viewBox=\"0 0 \(coordinate(Self.width)) \(coordinate(height))\" font-family=\"system-ui, sans-serif\">"
-        out += "<title>Score before and after each of the last \(runs.count) schedule runs</title>"
-        out += legend()
-        out += panel(title: "Unserved (priority × units)", top: 40, value: \.unserved, format: grouped)
-        out += panel(title: "Cost", top: 40 + Self.panelHeight + 10, value: \.cost, format: money)
-        out += "<text x=\"\(coordinate(Self.left + (Self.width - Self.left - 20) / 2))\" y=\"\(coordinate(height - 8))\" font-size=\"12\" text-anchor=\"middle\" fill=\"#374151\">Run (oldest left; started at, UTC)</text>"
-        return out + "</svg>"
+        return SVGBuilder.chart(class: "runs", width: Self.width, height: height, title: "Score before and after each of the last \(runs.count) schedule runs") { svg in
+            legend(into: &svg)
+            panel(title: "Unserved (priority × units)", top: 40, value: \.unserved, format: grouped, into: &svg)
+            panel(title: "Cost", top: 40 + Self.panelHeight + 10, value: \.cost, format: money, into: &svg)
+            svg.text("Run (oldest left; started at, UTC)", ["x": Self.left + (Self.width - Self.left - 20) / 2, "y": height - 8, "font-size": 12,
+                                                         "text-anchor": "middle", "fill": "#374151"])
+        }
     }
 
     private func x(_ index: Int) -> Double {
@@ -27,7 +27,7 @@ struct SVGRunChart {
         return runs.count == 1 ? Self.left + span / 2 : Self.left + 20 + span * Double(index) / Double(runs.count - 1)
     }
 
-    private func panel(title: String, top: Double, value: KeyPath<ReportRecords.Score, Int64?>, format: (Int64) -> String) -> String {
+    private func panel(title: String, top: Double, value: KeyPath<ReportRecords.Score, Int64?>, format: (Int64) -> String, into svg: inout SVGBuilder) {
         let plotTop = top + 20, plotBottom = top + Self.panelHeight - 30
         let values = runs.flatMap { [$0.before[keyPath: value], $0.after[keyPath: value], $0.bound[keyPath: value]] }.compactMap { $0 }
         // The axis spans the values with some room, not from zero: runs change a score by a
@@ -37,34 +37,35 @@ struct SVGRunChart {
         let margin = max((highest - lowest) / 8, highest / 50, 1)
         let low = max(0, lowest - margin), high = highest + margin
         func y(_ v: Int64) -> Double { plotBottom - (plotBottom - plotTop) * Double(v - low) / Double(high - low) }
-        var out = "<text x=\"0\" y=\"\(coordinate(top + 8))\" font-size=\"13\" font-weight=\"600\" fill=\"#111827\">\(escapeHTML(title))</text>"
+        svg.text(title, ["x": 0, "y": top + 8, "font-size": 13, "font-weight": "600", "fill": "#111827"])
         for step in 0...4 {
             let v = low + (high - low) * Int64(step) / 4
-            out += "<line x1=\"\(coordinate(Self.left))\" x2=\"\(coordinate(Self.width - 10))\" y1=\"\(coordinate(y(v)))\" y2=\"\(coordinate(y(v)))\" stroke=\"#e5e7eb\"/>"
-            out += "<text x=\"\(coordinate(Self.left - 6))\" y=\"\(coordinate(y(v) + 4))\" font-size=\"10\" text-anchor=\"end\" fill=\"#374151\">\(escapeHTML(format(v)))</text>"
+            svg.element("line", ["x1": Self.left, "x2": Self.width - 10, "y1": y(v), "y2": y(v), "stroke": "#e5e7eb"])
+            svg.text(format(v), ["x": Self.left - 6, "y": y(v) + 4, "font-size": 10, "text-anchor": "end", "fill": "#374151"])
         }
-        out += line(runs.map { $0.after[keyPath: value] }, y: y, colour: "#2563eb", dashed: false)
-        out += line(runs.map { $0.bound[keyPath: value] }, y: y, colour: "#16a34a", dashed: true)
+        line(runs.map { $0.after[keyPath: value] }, y: y, colour: "#2563eb", dashed: false, into: &svg)
+        line(runs.map { $0.bound[keyPath: value] }, y: y, colour: "#16a34a", dashed: true, into: &svg)
         let labelEvery = max(1, (runs.count + 9) / 10)
         for (index, run) in runs.enumerated() {
             let cx = x(index)
             let label = "\(run.dryRun ? "dry run" : "run") \(run.id.lowercasedString.prefix(8)) · \(run.status)"
             if let bound = run.bound[keyPath: value] {
-                out += "<line x1=\"\(coordinate(cx - 9))\" x2=\"\(coordinate(cx + 9))\" y1=\"\(coordinate(y(bound)))\" y2=\"\(coordinate(y(bound)))\" stroke=\"#16a34a\" stroke-width=\"3\"><title>\(escapeHTML(label)): lower bound \(escapeHTML(format(bound)))</title></line>"
+                svg.element("line", ["x1": cx - 9, "x2": cx + 9, "y1": y(bound), "y2": y(bound), "stroke": "#16a34a", "stroke-width": 3],
+                            title: "\(label): lower bound \(format(bound))")
             }
             if let before = run.before[keyPath: value] {
-                out += "<circle cx=\"\(coordinate(cx))\" cy=\"\(coordinate(y(before)))\" r=\"4\" fill=\"#ffffff\" stroke=\"#6b7280\" stroke-width=\"2\"><title>\(escapeHTML(label)): before \(escapeHTML(format(before)))</title></circle>"
+                svg.element("circle", ["cx": cx, "cy": y(before), "r": 4, "fill": "#ffffff", "stroke": "#6b7280", "stroke-width": 2],
+                            title: "\(label): before \(format(before))")
             }
             if let after = run.after[keyPath: value] {
-                out += "<circle cx=\"\(coordinate(cx))\" cy=\"\(coordinate(y(after)))\" r=\"5\" fill=\"\(run.dryRun ? "#93c5fd" : "#2563eb")\"><title>\(escapeHTML(label)): after \(escapeHTML(format(after)))</title></circle>"
+                svg.element("circle", ["cx": cx, "cy": y(after), "r": 5, "fill": run.dryRun ? "#93c5fd" : "#2563eb"], title: "\(label): after \(format(after))")
             } else if run.status == "failed" {
-                out += "<text x=\"\(coordinate(cx))\" y=\"\(coordinate(plotBottom - 4))\" font-size=\"14\" text-anchor=\"middle\" fill=\"#dc2626\">✕<title>\(escapeHTML(label))</title></text>"
+                svg.text("✕", ["x": cx, "y": plotBottom - 4, "font-size": 14, "text-anchor": "middle", "fill": "#dc2626"], title: label)
             }
             if top > 40, index % labelEvery == 0 {
-                out += "<text x=\"\(coordinate(cx))\" y=\"\(coordinate(plotBottom + 16))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#374151\">\(stamp(run.createdAt))</text>"
+                svg.text(stamp(run.createdAt), ["x": cx, "y": plotBottom + 16, "font-size": 10, "text-anchor": "middle", "fill": "#374151"])
             }
         }
-        return out
     }
 
     /// "11-22 14:05" (UTC).
@@ -75,17 +76,25 @@ struct SVGRunChart {
         return "\(shortDay(Day(unixSeconds: seconds))) \(hh < 10 ? "0" : "")\(hh):\(mm < 10 ? "0" : "")\(mm)"
     }
 
-    private func line(_ values: [Int64?], y: (Int64) -> Double, colour: String, dashed: Bool) -> String {
+    private func line(_ values: [Int64?], y: (Int64) -> Double, colour: String, dashed: Bool, into svg: inout SVGBuilder) {
         let points = values.enumerated().compactMap { index, value in value.map { "\(coordinate(x(index))),\(coordinate(y($0)))" } }
-        guard points.count > 1 else { return "" }
-        return "<polyline points=\"\(points.joined(separator: " "))\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dashed ? " stroke-dasharray=\"6 4\"" : "")/>"
+        guard points.count > 1 else { return }
+        if dashed {
+            svg.element("polyline", ["points": points.joined(separator: " "), "fill": "none", "stroke": colour, "stroke-width": 2, "stroke-dasharray": "6 4"])
+        } else {
+            svg.element("polyline", ["points": points.joined(separator: " "), "fill": "none", "stroke": colour, "stroke-width": 2])
+        }
     }
 
-    private func legend() -> String {
-        "<g font-size=\"12\">"
-            + "<circle cx=\"8\" cy=\"8\" r=\"4\" fill=\"#ffffff\" stroke=\"#6b7280\" stroke-width=\"2\"/><text x=\"18\" y=\"12\">before the run</text>"
-            + "<circle cx=\"138\" cy=\"8\" r=\"5\" fill=\"#2563eb\"/><text x=\"148\" y=\"12\">after the run (pale: dry run)</text>"
-            + "<line x1=\"350\" x2=\"368\" y1=\"8\" y2=\"8\" stroke=\"#16a34a\" stroke-width=\"3\"/><text x=\"374\" y=\"12\">lower bound (no plan can beat it)</text>"
-            + "<text x=\"590\" y=\"12\" fill=\"#dc2626\">✕ failed</text></g>"
+    private func legend(into svg: inout SVGBuilder) {
+        svg.element("g", ["font-size": 12]) { svg in
+            svg.element("circle", ["cx": 8, "cy": 8, "r": 4, "fill": "#ffffff", "stroke": "#6b7280", "stroke-width": 2])
+            svg.text("before the run", ["x": 18, "y": 12])
+            svg.element("circle", ["cx": 138, "cy": 8, "r": 5, "fill": "#2563eb"])
+            svg.text("after the run (pale: dry run)", ["x": 148, "y": 12])
+            svg.element("line", ["x1": 350, "x2": 368, "y1": 8, "y2": 8, "stroke": "#16a34a", "stroke-width": 3])
+            svg.text("lower bound (no plan can beat it)", ["x": 374, "y": 12])
+            svg.text("✕ failed", ["x": 590, "y": 12, "fill": "#dc2626"])
+        }
     }
 }

@@ -86,14 +86,15 @@ enum UtilizationScale {
     }
 
     /// The legend as an SVG group: a swatch and label per step, left to right from (x, y).
-    static func legend(x: Double, y: Double) -> String {
-        var out = "<g class=\"legend\" font-size=\"12\"><text x=\"\(coordinate(x))\" y=\"\(coordinate(y + 11))\" font-weight=\"600\">Utilisation</text>"
-        var cursor = x + 80
-        for step in steps + [(label: "no capacity", lower: -1, fill: noCapacity)] {
-            out += "<rect x=\"\(coordinate(cursor))\" y=\"\(coordinate(y))\" width=\"14\" height=\"14\" fill=\"\(step.fill)\" stroke=\"#9ca3af\" stroke-width=\"0.5\"/>"
-            out += "<text x=\"\(coordinate(cursor + 18))\" y=\"\(coordinate(y + 11))\">\(escapeHTML(step.label))</text>"
-            cursor += 34 + Double(step.label.count) * 7
+    static func legend(x: Double, y: Double, into svg: inout SVGBuilder) {
+        svg.element("g", ["class": "legend", "font-size": 12]) { svg in
+            svg.text("Utilisation", ["x": x, "y": y + 11, "font-weight": "600"])
+            var cursor = x + 80
+            for step in steps + [(label: "no capacity", lower: -1, fill: noCapacity)] {
+                svg.element("rect", ["x": cursor, "y": y, "width": 14, "height": 14, "fill": step.fill, "stroke": "#9ca3af", "stroke-width": 0.5])
+                svg.text(step.label, ["x": cursor + 18, "y": y + 11])
+                cursor += 34 + Double(step.label.count) * 7
+            }
         }
-        return out + "</g>"
     }
 }

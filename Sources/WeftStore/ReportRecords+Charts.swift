@@ -20,27 +20,57 @@ extension ReportRecords {
         public var allocated: Int64
     }
 
-    /// Factories (ordered by region, then name) and their cells for the heat map.
-    public static func heatMap(on connection: PostgresConnection, _ filter: SlotFilter) throws -> (factories: [FactoryLabel], cells: [HeatCell]) {
+    /// The factories that have slots the filter admits, in the heat map's order: by region,
+    /// then name. The dashboard pages through this list.
+    public static func heatMapFactories(on connection: PostgresConnection, _ filter: SlotFilter) throws -> [FactoryLabel] {
+        try connection.query("""
+            SELECT f.id, f.name, f.region FROM factories f
+            WHERE ($4::text IS NULL OR f.region = $4)
+              AND EXISTS (SELECT 1 FROM capacity_slots s WHERE s.factory_id = f.id AND s.day BETWEEN $1 AND $2
+                                                           AND ($3::text IS NULL OR s.capability = $3))
+            ORDER BY f.region, f.name, f.id
+            """, filter.from, filter.to, filter.capability, filter.region).map { row in
+            FactoryLabel(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), region: try row.decode(String.self, 2))
+        }
+    }
+
+    /// The heat map's cells of `factories` (a page of `heatMapFactories`), each cell pointing
+    /// at its factory's index in that list; by factory, then day.
+    public static func heatMapCells(on connection: PostgresConnection, _ filter: SlotFilter, factories: [FactoryLabel]) throws -> [HeatCell] {
+        guard !factories.isEmpty else { return [] }
+        var index: [UUID: Int] = [:]
+        for (position, factory) in factories.enumerated() { index[factory.id] = position }
         let rows = try connection.query("""
-            SELECT f.id, f.name, f.region, s.day, sum(s.units), sum(s.allocated)
+            SELECT s.factory_id, s.day, sum(s.units), sum(s.allocated)
+            FROM capacity_slots s
+            WHERE s.factory_id = ANY($4::uuid[]) AND s.day BETWEEN $1 AND $2 AND ($3::text IS NULL OR s.capability = $3)
+            GROUP BY s.factory_id, s.day
+            """, filter.from, filter.to, filter.capability, factories.map(\.id))
+        return try rows.compactMap { row in
+            guard let position = index[try row.decode(UUID.self, 0)] else { return nil }
+            return HeatCell(factory: position, day: try row.decode(Day.self, 1),
+                            capacity: try row.decode(Int64.self, 2), allocated: try row.decode(Int64.self, 3))
+        }.sorted { ($0.factory, $0.day.ordinal) < ($1.factory, $1.day.ordinal) }
+    }
+
+    /// Capacity and allocated units per region, over every slot the filter admits.
+    public struct RegionTotal: Sendable {
+        public var region: String
+        public var factories: Int
+        public var capacity: Int64
+        public var allocated: Int64
+    }
+
+    public static func regionTotals(on connection: PostgresConnection, _ filter: SlotFilter) throws -> [RegionTotal] {
+        try connection.query("""
+            SELECT f.region, count(DISTINCT s.factory_id), sum(s.units), sum(s.allocated)
             FROM capacity_slots s JOIN factories f ON f.id = s.factory_id
             WHERE s.day BETWEEN $1 AND $2 AND ($3::text IS NULL OR s.capability = $3) AND ($4::text IS NULL OR f.region = $4)
-            GROUP BY f.id, s.day ORDER BY f.region, f.name, f.id, s.day
-            """, filter.from, filter.to, filter.capability, filter.region)
-        var factories: [FactoryLabel] = []
-        var cells: [HeatCell] = []
-        cells.reserveCapacity(rows.count)
-        for (index, row) in rows.enumerated() {
-            // Rows come sorted by factory: a new factory starts where the id changes.
-            if index == 0 || !row.sameValue(0, as: rows[index - 1]) {
-                factories.append(FactoryLabel(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1),
-                                              region: try row.decode(String.self, 2)))
-            }
-            cells.append(HeatCell(factory: factories.count - 1, day: try row.decode(Day.self, 3),
-                                  capacity: try row.decode(Int64.self, 4), allocated: try row.decode(Int64.self, 5)))
+            GROUP BY f.region ORDER BY f.region
+            """, filter.from, filter.to, filter.capability, filter.region).map { row in
+            RegionTotal(region: try row.decode(String.self, 0), factories: try row.decode(Int.self, 1),
+                        capacity: try row.decode(Int64.self, 2), allocated: try row.decode(Int64.self, 3))
         }
-        return (factories, cells)
     }
 
     /// One allocation of an order, for the Gantt chart.

@@ -155,13 +155,14 @@ struct DashboardTests {
         #expect(overview.status == 200)
         let heat = try #require(Self.svgs(overview.text).first)
         let parsed = try #require(Self.parse(heat), "heat map is not well-formed XML")
-        // 7 slots → 7 cells, plus the legend's 7 swatches.
-        #expect(parsed.elements.filter { $0 == "rect" }.count == 14)
+        // 7 slots → 7 cells (each a <use> of the one cell <rect>), and the legend's 7 swatches.
+        #expect(parsed.elements.filter { $0 == "use" }.count == 7)
+        #expect(parsed.elements.filter { $0 == "rect" }.count == 8)
         for name in [ReportFixture.alpha, ReportFixture.beta, ReportFixture.gamma] {
             #expect(parsed.text.contains(name), "heat map names \(name)")
         }
-        #expect(parsed.text.contains("\(ReportFixture.gamma) · \(today.adding(days: 1).iso): 30 of 80 units allocated (38 %)"))
-        #expect(parsed.text.contains("\(ReportFixture.alpha) · \(today.adding(days: 2).iso): 40 of 100 units allocated (40 %)"))
+        #expect(parsed.text.contains("\(ReportFixture.gamma) · \(today.adding(days: 1).iso): 30 of 80 units (38 %)"))
+        #expect(parsed.text.contains("\(ReportFixture.alpha) · \(today.adding(days: 2).iso): 40 of 100 units (40 %)"))
         #expect(parsed.text.contains(String(today.adding(days: 4).iso.dropFirst(5))), "axis labels the days")
         #expect(parsed.text.contains("Factory (by region)") && parsed.text.contains("Production day (UTC)") && parsed.text.contains("Utilisation"))
 
