@@ -101,32 +101,6 @@ struct FuzzTests {
         }
     }
 
-    @Test func hostileJSONBodies() async throws {
-        let deep = String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
-        let deepObject = String(repeating: #"{"a":"#, count: 10_000) + "1" + String(repeating: "}", count: 10_000)
-        var bodies: [(String, [UInt8])] = [
-            ("invalid UTF-8", Array(#"{"name":""#.utf8) + [0xC3, 0x28, 0xFF, 0xFE] + Array(#"","count":1}"#.utf8)),
-            ("overlong UTF-8", Array(#"{"name":""#.utf8) + [0xC0, 0xAF] + Array(#"","count":1}"#.utf8)),
-            ("UTF-16", Array(#"{"name":"x","count":1}"#.utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }),
-        ]
-        let texts: [String] = [
-            deep, deepObject, #"{"name":"x","count":1e400}"#, #"{"name":"x","count":99999999999999999999999}"#,
-            #"{"name":"x","count":-9223372036854775809}"#, #"{"name":"x","count":1.5}"#, #"{"name":"x","count":NaN}"#,
-            #"{"name":"x","count":Infinity}"#, #"{"name":"\ud800","count":1}"#, #"{"name":"x","count":1} trailing"#,
-            #"{"name":"x","count":1,"name":"y"}"#, "", "null", "[]", #"{"name":"x""#, "\u{FEFF}{\"name\":\"x\",\"count\":1}",
-            #"{"name":"x","count":"1"}"#, #"{"name":"x\u0000y","count":1}"#, String(repeating: " ", count: 20_000),
-            #"{"name":""# + String(repeating: "\\", count: 9_999) + #"","count":1}"#,
-        ]
-        bodies += texts.map { (String($0.prefix(40)), Array($0.utf8)) }
-        try await withServer(Self.configuration) { port in
-            let requests = bodies.map { name, body in
-                (name, Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
-            }
-            // A request the handler accepts is fine (e.g. a duplicate key); a 5xx or a crash is not.
-            try await Self.expectRefused(requests, port: port, allowSuccess: true)
-        }
-    }
-
     /// Random mutations of valid requests, from a fixed seed so failures reproduce.
     @Test func mutatedRequestsNeverBreakTheServer() async throws {
         var random = SplitMix64(seed: 0x5765_6674)

@@ -3,22 +3,6 @@ import NIOHTTP1
 import Testing
 @testable import WeftHTTP
 
-private struct Capability: Codable, Equatable {
-    var capability: String
-    var setupCost: Int
-}
-
-private struct FactoryInput: Codable, Equatable {
-    var name: String
-    var leadDays: Int
-    var capabilities: [Capability]
-    var active: Bool?
-}
-
-private func request(body: String, uri: String = "/") throws -> Request {
-    try Request(method: .POST, uri: uri, body: Array(body.utf8), logger: quietLogger)
-}
-
 /// Runs `body` and returns the HTTPError it throws.
 private func httpError(_ body: () throws -> Void) -> HTTPError? {
     do {
@@ -67,67 +51,6 @@ struct RequestTests {
         }
         #expect(RequestID.accept(String(repeating: "a", count: 128)) != nil)
         #expect(RequestID.generate() != RequestID.generate())
-    }
-
-    @Test func decodesSnakeCaseJSON() throws {
-        let body = #"{"name":"Mill","lead_days":3,"capabilities":[{"capability":"cnc","setup_cost":50}]}"#
-        let decoded = try request(body: body).decode(FactoryInput.self)
-        #expect(decoded == FactoryInput(name: "Mill", leadDays: 3, capabilities: [Capability(capability: "cnc", setupCost: 50)]))
-    }
-
-    @Test func emptyBodyIs400() throws {
-        for body in ["", "  \n"] {
-            let error = httpError { _ = try request(body: body).decode(FactoryInput.self) }
-            #expect(error?.status == .badRequest)
-            #expect(error?.detail.contains("empty") == true)
-        }
-    }
-
-    @Test func syntaxErrorsNameTheOffset() throws {
-        let cases: [(String, String)] = [
-            (#"{"name": "x",,}"#, "unexpected character ',' at offset 13 (line 1, column 14)"),
-            (#"{"name": "x""#, "unexpected end of input at offset 12"),
-            ("{\n  \"a\": tru }", "unexpected character 't' at offset 9 (line 2, column 8)"),
-            (#"{"a" 1}"#, "unexpected character '1' at offset 5 (line 1, column 6) after an object key"),
-            (#"{"a": 1} x"#, "after the end of the JSON value"),
-            ("name=x", "unexpected character 'n' at offset 0"),
-        ]
-        for (body, expected) in cases {
-            let error = httpError { _ = try request(body: body).decode(FactoryInput.self) }
-            #expect(error?.status == .badRequest)
-            #expect(error?.detail.hasPrefix("Body is not valid JSON: ") == true, "\(body)")
-            #expect(error?.detail.contains(expected) == true, "\(body): \(error?.detail ?? "no error")")
-        }
-    }
-
-    @Test func missingAndMistypedFieldsAreFieldErrors() throws {
-        let missing = httpError {
-            _ = try request(body: #"{"name":"Mill","capabilities":[]}"#).decode(FactoryInput.self)
-        }
-        #expect(missing?.status == .badRequest)
-        #expect(missing?.type == HTTPError.validationType)
-        #expect(missing?.errors == [FieldError(field: "lead_days", message: "is required")])
-
-        let mistyped = httpError {
-            _ = try request(body: #"{"name":"Mill","lead_days":3,"capabilities":[{"capability":"c","setup_cost":"ten"}]}"#)
-                .decode(FactoryInput.self)
-        }
-        #expect(mistyped?.errors.first?.field == "capabilities[0].setup_cost")
-        #expect(mistyped?.errors.first?.message == "expected an integer")
-
-        let null = httpError {
-            _ = try request(body: #"{"name":null,"lead_days":3,"capabilities":[]}"#).decode(FactoryInput.self)
-        }
-        #expect(null?.errors.first?.field == "name")
-
-        let wrongRoot = httpError { _ = try request(body: "[1]").decode(FactoryInput.self) }
-        #expect(wrongRoot?.detail == "Body must be an object.")
-    }
-
-    @Test func snakeCaseMatchesTheEncoder() {
-        #expect(Request.snakeCase("setupCost") == "setup_cost")
-        #expect(Request.snakeCase("maxURLLength") == "max_url_length")
-        #expect(Request.snakeCase("id") == "id")
     }
 }
 

@@ -32,7 +32,7 @@ struct ServerConnectionTests {
                 for _ in 0..<4 {
                     bodies.append(try #require(try await connection.readResponse()).text)
                 }
-                #expect(bodies == ["slept 80", "item 2", #"{"count":3,"name":"p"}"#, "slept 1"])
+                #expect(bodies == ["slept 80", "item 2", #"{"name":"p","count":3}"#, "slept 1"])
             }
         }
     }

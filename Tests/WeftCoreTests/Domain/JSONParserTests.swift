@@ -232,7 +232,9 @@ struct JSONParserTests {
         #expect(parsed > 0)
     }
 
-    @Test func parsesALargeDocumentLinearly() throws {
+    @Test func parsesALargeDocumentCompletely() throws {
+        // 20,000 members, as a full capacity upload: every one is there and alike, none merged
+        // or dropped. (How fast is a benchmark's question, not a test's.)
         let element = #"{"capability":"pcb.fab","date":"2025-03-01","units":120,"unit_cost":350,"note":"caf\u00e9 ok é"}"#
         let text = "[" + Array(repeating: element, count: 20_000).joined(separator: ",") + "]"
         guard case .array(let elements) = try JSONValue.parse(text) else {
@@ -240,11 +242,130 @@ struct JSONParserTests {
             return
         }
         #expect(elements.count == 20_000)
+        let first = try JSONValue.parse(element)
+        #expect(elements.allSatisfy { $0 == first })
         guard case .object(let last) = elements[19_999] else {
             Issue.record("not an object")
             return
         }
         #expect(last["note"] == .string("café ok é"))
         #expect(last["units"] == .integer(120))
+    }
+
+    /// Random byte strings, biased towards JSON's own characters: the parser answers each
+    /// with a value or a ``JSONParseError`` whose offset lies inside the input, never a trap.
+    @Test func randomBytesGetAValueOrATypedError() {
+        var random = JSONFuzz(seed: 0x4A53_4F4E)
+        let alphabet = Array(#"{}[]:,"\ -+.0123456789eEtrufalsn"#.utf8) + [0x00, 0x09, 0x0A, 0x7F, 0x80, 0xBF, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF]
+        var values = 0, errors = 0
+        for _ in 0..<20_000 {
+            let count = random.below(24)
+            let bytes = (0..<count).map { _ in random.below(4) == 0 ? UInt8(truncatingIfNeeded: random.next()) : alphabet[random.below(alphabet.count)] }
+            do {
+                _ = try JSONValue.parse(bytes)
+                values += 1
+            } catch {
+                errors += 1
+                #expect((0...bytes.count).contains(error.offset), "\(bytes): offset \(error.offset)")
+                #expect(!error.message.isEmpty)
+            }
+        }
+        #expect(values > 0 && errors > 0)
+    }
+
+    /// Random documents written out and parsed back are the same value; mutated, they still
+    /// give a value or a typed error.
+    @Test func generatedDocumentsRoundTripAndTheirMutationsNeverTrap() throws {
+        var random = JSONFuzz(seed: 0x5745_4654)
+        var mutatedValues = 0
+        for _ in 0..<2_000 {
+            let value = random.value(depth: 0)
+            let text = JSONFuzz.write(value)
+            #expect(try JSONValue.parse(text) == value, "\(text)")
+            var bytes = Array(text.utf8)
+            for _ in 0..<(1 + random.below(3)) {
+                let position = random.below(bytes.count)
+                switch random.below(3) {
+                case 0: bytes[position] = UInt8(truncatingIfNeeded: random.next())
+                case 1: bytes.remove(at: position)
+                default: bytes.insert(bytes[position], at: position)
+                }
+                if bytes.isEmpty { bytes = [0x20] }
+            }
+            do {
+                _ = try JSONValue.parse(bytes)
+                mutatedValues += 1
+            } catch {
+                #expect((0...bytes.count).contains(error.offset))
+            }
+        }
+        #expect(mutatedValues > 0)
+    }
+}
+
+/// A deterministic generator of random JSON for the fuzz tests (same cases on every run).
+struct JSONFuzz {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+
+    mutating func string() -> String {
+        let pieces = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{01}", "é", "中", "😀", "\u{7F}", "\u{2028}"]
+        return (0..<below(6)).map { _ in pieces[below(pieces.count)] }.joined()
+    }
+
+    mutating func value(depth: Int) -> JSONValue {
+        switch below(depth >= 4 ? 6 : 8) {
+        case 0: return .null
+        case 1: return .bool(below(2) == 0)
+        case 2: return .integer(Int64(bitPattern: next()) >> Int64(below(64)))
+        case 3: return .number(["1.5", "-0.25", "1e400", "3.0", "2E-3", "12345678901234567890123", "-0.0"][below(7)])
+        case 4, 5: return .string(string())
+        case 6: return .array((0..<below(5)).map { _ in value(depth: depth + 1) })
+        default:
+            var members: [JSONObject.Member] = []
+            for index in 0..<below(5) {
+                members.append(JSONObject.Member(key: "\(string())#\(index)", value: value(depth: depth + 1)))
+            }
+            return .object(JSONObject(members))
+        }
+    }
+
+    static func write(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .integer(let number): return String(number)
+        case .number(let text): return text
+        case .string(let text): return quoted(text)
+        case .array(let items): return "[" + items.map(write).joined(separator: ",") + "]"
+        case .object(let object): return "{" + object.members.map { quoted($0.key) + ":" + write($0.value) }.joined(separator: ", ") + "}"
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            case "😀": out += "\\ud83d\\ude00"   // a surrogate pair escape now and then
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
