@@ -15,7 +15,7 @@ struct FuzzTests {
 
     /// Sends `bytes`, half-closes, and returns every response the server wrote before closing.
     static func exchange(_ bytes: [UInt8], port: Int) async throws -> [RawResponse] {
-        try await RawConnection.with(port: port, timeout: .seconds(8)) { connection in
+        try await RawConnection.with(port: port) { connection in
             try await connection.send(bytes)
             connection.finishSending()
             var responses: [RawResponse] = []

@@ -128,9 +128,10 @@ struct ServerConnectionTests {
                 #expect(try await connection.readResponse()?.status == 200)
                 #expect(try await connection.readUntilClosed().isEmpty)
                 let waited = ContinuousClock.now - start
+                // The server hung up (not the client's watchdog), and never before the idle
+                // timeout: a lower bound a loaded machine can only make longer.
                 #expect(connection.sawEOF)
                 #expect(waited >= .seconds(1))
-                #expect(waited < .seconds(5))  // the client's own watchdog is at 5 s
             }
             // A connection that never sends anything is closed too.
             try await RawConnection.with(port: port) { connection in
