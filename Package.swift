@@ -92,12 +92,15 @@ let package = Package(
             path: "Tests/WeftTestSupport"
         ),
 
-        .testTarget(name: "WeftCoreTests", dependencies: ["WeftCore"]),
+        // A seeded generator and byte mutations for the fuzz tests of every layer.
+        .target(name: "WeftFuzzSupport", path: "Tests/WeftFuzzSupport"),
+
+        .testTarget(name: "WeftCoreTests", dependencies: ["WeftCore", "WeftFuzzSupport"]),
         .testTarget(name: "WeftStoreTests", dependencies: ["WeftStore", "WeftCore", "WeftTestSupport"]),
         .testTarget(
             name: "WeftHTTPTests",
             dependencies: [
-                "WeftHTTP",
+                "WeftHTTP", "WeftFuzzSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -107,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "WeftAPITests",
             dependencies: [
-                "WeftAPI", "WeftStore", "WeftHTTP", "WeftCore", "WeftTestSupport",
+                "WeftAPI", "WeftStore", "WeftHTTP", "WeftCore", "WeftTestSupport", "WeftFuzzSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

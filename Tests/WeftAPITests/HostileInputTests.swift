@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WeftAPI
+import WeftFuzzSupport
 import WeftTestSupport
 
 /// Injection strings and malformed JSON through the whole app: every answer is a 4xx or a
@@ -145,26 +146,13 @@ struct HostileInputTests {
             ("POST", "/v1/orders", #"{"broker_id":"\#(broker)","capability":"pcb.fab","quantity":5,"due_date":"2030-01-09","regions":["CN-GD"],"reference":"r\u00e9f"}"#),
             ("POST", "/v1/quotes", #"{"broker_id":"\#(broker)","capability":"pcb.fab","quantity":5,"due_date":"2030-01-09","min_lot":1}"#),
         ]
-        var state: UInt64 = 0x5745_4654_4A53_4F4E
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33)
-        }
+        var random = SplitMix64(seed: 0x5745_4654_4A53_4F4E)
         let interesting = Array(#"{}[],:"\-0e.1"#.utf8) + [0x00, 0x80, 0xC3, 0xFF]
         var answered: [Int: Int] = [:]
         let client = try api.server.client()
         for round in 0..<150 {
             let seed = seeds[round % seeds.count]
-            var bytes = Array(seed.body.utf8)
-            for _ in 0..<(1 + next() % 3) {
-                let position = next() % bytes.count
-                switch next() % 3 {
-                case 0: bytes[position] = interesting[next() % interesting.count]
-                case 1: bytes.remove(at: position)
-                default: bytes.insert(bytes[position], at: position)
-                }
-                if bytes.isEmpty { bytes = [0x20] }
-            }
+            let bytes = random.mutate(Array(seed.body.utf8), maxEdits: 3, alphabet: interesting)
             let response = try await client.send(seed.method, seed.path, headers: [
                 "Authorization": "Bearer \(api.adminKey)", "Content-Type": "application/json",
             ], body: bytes)

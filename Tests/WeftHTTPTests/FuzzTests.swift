@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import WeftFuzzSupport
 import WeftHTTP
 
 /// Hostile bytes at the HTTP edge: every answer is a 4xx or a closed connection, never a
@@ -111,37 +112,11 @@ struct FuzzTests {
         ]
         var cases: [(String, [UInt8])] = []
         for index in 0..<100 {
-            var bytes = Array(seeds[index % seeds.count].utf8)
-            for _ in 0..<(1 + Int(random.next() % 4)) {
-                let position = Int(random.next() % UInt64(bytes.count))
-                switch random.next() % 4 {
-                case 0: bytes[position] = UInt8(truncatingIfNeeded: random.next())
-                case 1: bytes.remove(at: position)
-                case 2: bytes.insert(UInt8(truncatingIfNeeded: random.next()), at: position)
-                default: bytes.insert(contentsOf: bytes[position...].prefix(16), at: position)
-                }
-                if bytes.isEmpty { bytes = [0] }
-            }
-            cases.append(("mutation \(index)", bytes))
+            cases.append(("mutation \(index)", random.mutate(Array(seeds[index % seeds.count].utf8))))
         }
         try await withServer(Self.configuration) { port in
             // Some mutations still form valid requests (a changed query or body byte): any non-5xx will do.
             try await Self.expectRefused(cases, port: port, allowSuccess: true)
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64) so fuzz cases are the same on every run.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import WeftFuzzSupport
 @testable import WeftCore
 
 @Suite("JSON parser")
@@ -205,24 +206,11 @@ struct JSONParserTests {
         // Deterministic fuzzing: flip, drop and duplicate bytes of a valid body; every
         // variant must parse or throw, and validating what parses must not trap either.
         let seed = Array(#"{"capability":"pcb.fab","quantity":12,"due_date":"2025-03-01","regions":["CN-GD"],"reference":"x\u00e9\ud83d\ude00","lat":-1.5e2}"#.utf8)
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33)
-        }
+        var random = SplitMix64(seed: 0x9E37_79B9_7F4A_7C15)
         let interesting: [UInt8] = [0x00, 0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x2D, 0x30, 0x65, 0x75, 0x80, 0xC3, 0xED, 0xF4, 0xFF]
         var parsed = 0
         for _ in 0..<5_000 {
-            var bytes = seed
-            for _ in 0..<(1 + next() % 4) {
-                let position = next() % bytes.count
-                switch next() % 3 {
-                case 0: bytes[position] = interesting[next() % interesting.count]
-                case 1: bytes.remove(at: position)
-                default: bytes.insert(bytes[position], at: position)
-                }
-                if bytes.isEmpty { bytes = [0x20] }
-            }
+            let bytes = random.mutate(seed, alphabet: interesting)
             if let json = try? JSONValue.parse(bytes) {
                 parsed += 1
                 _ = try? OrderInput.parse(json)
@@ -282,16 +270,7 @@ struct JSONParserTests {
             let value = random.value(depth: 0)
             let text = JSONFuzz.write(value)
             #expect(try JSONValue.parse(text) == value, "\(text)")
-            var bytes = Array(text.utf8)
-            for _ in 0..<(1 + random.below(3)) {
-                let position = random.below(bytes.count)
-                switch random.below(3) {
-                case 0: bytes[position] = UInt8(truncatingIfNeeded: random.next())
-                case 1: bytes.remove(at: position)
-                default: bytes.insert(bytes[position], at: position)
-                }
-                if bytes.isEmpty { bytes = [0x20] }
-            }
+            let bytes = random.mutate(Array(text.utf8), maxEdits: 3)
             do {
                 _ = try JSONValue.parse(bytes)
                 mutatedValues += 1
@@ -303,21 +282,15 @@ struct JSONParserTests {
     }
 }
 
-/// A deterministic generator of random JSON for the fuzz tests (same cases on every run).
+/// Random JSON for the fuzz tests, from a seeded generator (the same cases on every run).
 struct JSONFuzz {
-    var state: UInt64
+    var random: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { random = SplitMix64(seed: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    mutating func next() -> UInt64 { random.next() }
+    mutating func below(_ bound: Int) -> Int { random.below(bound) }
+    mutating func mutate(_ bytes: [UInt8], maxEdits: Int) -> [UInt8] { random.mutate(bytes, maxEdits: maxEdits) }
 
     mutating func string() -> String {
         let pieces = ["a", "Z", "0", " ", "\"", "\\", "/", "\n", "\t", "\u{01}", "é", "中", "😀", "\u{7F}", "\u{2028}"]
