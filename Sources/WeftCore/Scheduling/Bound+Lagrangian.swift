@@ -78,14 +78,16 @@ extension Scheduling {
         }
         // Overflow guard: scaled unit costs times units must stay far inside Int64.
         let totalUnits = Double(served.reduce(0, +)), totalCapacity = Double(index.capacity.reduce(0, +))
-        let maxSetup = Double(problem.factories.map(\.setupCost).max() ?? 0)
+        let maxSetup = Double(problem.factories.map { $0.setupCost + $0.batchCost }.max() ?? 0)
         guard (Double(maxPrice) + maxSetup) * Double(k) * max(totalUnits, totalCapacity) < 1e18 else { return nil }
 
         // Charge per pair (scaled), independent of τ.
         var charge = [Int64](repeating: 0, count: index.pairCount)
         for o in orders.indices where served[o] > 0 {
-            for p in index.pairs(o) where index.pairExisting[p] == 0 && room[p] > 0 {
-                charge[p] = problem.factories[Int(index.pairFactory[p])].setupCost * k / Int64(min(room[p], served[o]))
+            for p in index.pairs(o) where room[p] > 0 {
+                let f = Int(index.pairFactory[p])
+                if index.pairExisting[p] == 0 { charge[p] = index.factorySetup[f] * k / Int64(min(room[p], served[o])) }
+                charge[p] += index.batchCharge(order: o, factory: f, room: room[p], scale: k)
             }
         }
 
@@ -159,7 +161,7 @@ extension Scheduling {
                 if !moved { step /= 2 }
             }
         }
-        let cost = index.pinnedCost + max(0, (best + k - 1) / k)
+        let cost = index.pinnedCost + index.pinnedBatchCost + max(0, (best + k - 1) / k)
         return Bound(unserved: unserved, cost: cost)
     }
 }

@@ -89,7 +89,7 @@ struct BoundNetwork {
         for o in orders.indices where remaining[o] > 0 {
             let c = index.candidates[o]
             for f in 0..<c.count where c.segStart[f + 1] > c.segStart[f] {
-                for s in c.segStart[f]..<c.segStart[f + 1] { maxCharge = max(maxCharge, c.segPrice[s] + c.setup[f]) }
+                for s in c.segStart[f]..<c.segStart[f + 1] { maxCharge = max(maxCharge, c.segPrice[s] + c.setup[f] + c.batchCost[f]) }
             }
         }
         let limit = Int64(1) << 60
@@ -154,8 +154,9 @@ struct BoundNetwork {
                 if u == 0 { continue }
                 // Setup already paid by pinned units costs nothing more; otherwise
                 // ⌊K · setup / u(o,f)⌋ per unit (rounded down: the bound stays valid).
-                let charge = cands.existing[f] > 0 ? 0 : (cands.setup[f] * k) / Int64(u)
                 let factory = cands.factory[f]
+                let charge = (cands.existing[f] > 0 ? 0 : (cands.setup[f] * k) / Int64(u))
+                    + index.batchCharge(order: o, factory: factory, room: d.room, scale: k)
                 if d.prefix {
                     graph.addArc(orderBase + o, chainBase + chain[factory][d.latest], capacity: remaining[o], cost: charge)
                 } else if relaxWindows, let entry = BoundNetwork.lastPosition(chain[factory], slots: slots,
@@ -217,7 +218,7 @@ struct BoundNetwork {
         }
         var scaled: Int64 = 0
         for k in 0..<arcs.cost.count where arcs.cost[k] > 0 { scaled += Int64(flow[k]) * arcs.cost[k] }
-        return Scheduling.Bound(unserved: unserved, cost: index.pinnedCost + (scaled + scale - 1) / scale)
+        return Scheduling.Bound(unserved: unserved, cost: index.pinnedCost + index.pinnedBatchCost + (scaled + scale - 1) / scale)
     }
 }
 
@@ -241,7 +242,8 @@ extension Scheduling {
                 for s in c.segStart[f]..<c.segStart[f + 1] { room += index.capacity[c.segSlot[s]] }
                 let u = min(room, remaining[o])
                 if u == 0 { continue }
-                let charge = c.existing[f] > 0 ? 0 : (c.setup[f] * k) / Int64(u)
+                let charge = (c.existing[f] > 0 ? 0 : (c.setup[f] * k) / Int64(u))
+                    + index.batchCharge(order: o, factory: c.factory[f], room: room, scale: k)
                 for s in c.segStart[f]..<c.segStart[f + 1] where index.capacity[c.segSlot[s]] > 0 {
                     let perUnit = c.segPrice[s] * k + charge
                     costArcs.append((flow.addArc(orderBase + o, slotBase + c.segSlot[s], capacity: remaining[o], cost: LexCost(a: 0, b: perUnit)), perUnit))
@@ -257,6 +259,6 @@ extension Scheduling {
         }
         var scaled: Int64 = 0
         for (arc, perUnit) in costArcs { scaled += Int64(flow.flow(arc)) * perUnit }
-        return Bound(unserved: unserved, cost: index.pinnedCost + (scaled + k - 1) / k)
+        return Bound(unserved: unserved, cost: index.pinnedCost + index.pinnedBatchCost + (scaled + k - 1) / k)
     }
 }

@@ -10,6 +10,10 @@ struct CandidateSet: Sendable {
     /// with such units is "forced": it counts towards `max_factories`, its setup is sunk and its
     /// total must still reach `min_lot`.
     var existing: [Int] = []
+    /// Batch cost and batch size of each candidate factory (size 0: unlimited). A factory with
+    /// batch cost 0 prices units exactly as without pooling.
+    var batchCost: [Int64] = []
+    var batchUnits: [Int] = []
     /// Segments of candidate factory `i` are `segStart[i] ..< segStart[i + 1]`, sorted by unit
     /// cost, then later day first (equal-cost ties leave early capacity to urgent orders).
     var segStart: [Int] = [0]
@@ -17,6 +21,9 @@ struct CandidateSet: Sendable {
     var segPrice: [Int64] = []
 
     var count: Int { factory.count }
+
+    /// Whether any candidate factory charges for batches (then placement needs the pooled engine).
+    var hasBatchCost: Bool { batchCost.contains { $0 > 0 } }
 
     /// A copy with each factory's unit costs and setup cost multiplied by random factors in
     /// [1 − amount, 1 + amount] (one per factory and kind, so each factory's segments stay in
@@ -32,10 +39,13 @@ struct CandidateSet: Sendable {
         return copy
     }
 
-    mutating func addFactory(factory f: Int, setup s: Int64, existing e: Int, slots: [(slot: Int, price: Int64, day: Day)]) {
+    mutating func addFactory(factory f: Int, setup s: Int64, existing e: Int, batchCost b: Int64 = 0, batchUnits u: Int? = nil,
+                             slots: [(slot: Int, price: Int64, day: Day)]) {
         factory.append(f)
         setup.append(s)
         existing.append(e)
+        batchCost.append(max(0, b))
+        batchUnits.append(max(0, u ?? 0))
         let sorted = slots.sorted { a, b in
             if a.price != b.price { return a.price < b.price }
             if a.day != b.day { return a.day > b.day }

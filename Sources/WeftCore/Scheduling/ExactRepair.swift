@@ -5,7 +5,10 @@ extension SolverState {
     /// combination. Order-by-order insertion can miss such joint optima (one order must take a
     /// dearer slot so that another fits); this cannot, but it is exponential, so it gives up
     /// (returning false, nothing changed) as soon as the enumeration exceeds `workLimit`.
-    /// Stability floors are honoured; false also when no combination meets them.
+    /// Stability floors are honoured; false also when no combination meets them. With batch
+    /// costs a combination also pays the batches its orders add together (an order joining a
+    /// batch another one of the part opened pays nothing more), so joint optima that share
+    /// batches are found as well.
     mutating func exactRepair(_ orders: [Int], workLimit: Int) -> Bool {
         // Cheap refusal of parts that are obviously too large to enumerate.
         for o in orders {
@@ -76,6 +79,9 @@ extension SolverState {
         var choice = [Int](repeating: 0, count: orders.count)
         var room = free
         var aborted = false
+        // Units each (slot, group) gains from the combination so far (batch costs only).
+        var gained: [SIMD2<Int>: Int] = [:]
+        let groupOf = orders.map { index.groups.groupOfOrder[$0] }
         func combine(_ k: Int, _ unserved: Int64, _ cost: Int64) {
             if aborted { return }
             work += 1
@@ -93,9 +99,23 @@ extension SolverState {
                 if pinned[k] + option.served < index.floor[orders[k]] { continue }
                 if option.alloc.contains(where: { room[$0.slot] < $0.units }) { continue }
                 for a in option.alloc { room[a.slot] -= a.units }
+                var batches: Int64 = 0
+                if index.hasBatchCost {
+                    for a in option.alloc where index.factoryBatchCost[index.slotFactory[a.slot]] > 0 {
+                        let key = SIMD2(a.slot, groupOf[k])
+                        let before = groupUnits(of: orders[k], slot: a.slot) + (gained[key] ?? 0)
+                        batches += index.addedBatchCost(slot: a.slot, from: before, to: before + a.units)
+                        gained[key, default: 0] += a.units
+                    }
+                }
                 choice[k] = c
-                combine(k + 1, unserved + priorities[k] * Int64(wants[k] - option.served), cost + option.cost)
+                combine(k + 1, unserved + priorities[k] * Int64(wants[k] - option.served), cost + option.cost + batches)
                 for a in option.alloc { room[a.slot] += a.units }
+                if index.hasBatchCost {
+                    for a in option.alloc where index.factoryBatchCost[index.slotFactory[a.slot]] > 0 {
+                        gained[SIMD2(a.slot, groupOf[k]), default: 0] -= a.units
+                    }
+                }
             }
         }
         combine(0, 0, 0)

@@ -29,6 +29,22 @@ extension Scheduling {
     }
 }
 
+extension Scheduling {
+    /// The pooling-aware baseline: keep the current plan, then take the orders without units by
+    /// priority, then due date, and place each exactly where it adds the least to the plan's
+    /// cost at that moment (what instant placement does, one order after the other): it fills
+    /// batches of its pool already open before opening new ones, but never moves an order
+    /// placed before it.
+    public static func marginalGreedy(_ problem: Problem) -> [Allocation] {
+        var state = SolverState(index: ProblemIndex(problem))
+        state.focus = 0
+        state.nodeLimit = 50_000
+        state.loadStart()
+        for o in state.greedyOrder() where state.alloc[o].isEmpty { state.place(o) }
+        return state.plan()
+    }
+}
+
 extension SolverState {
     /// Priority descending, then due date, then index.
     func greedyOrder() -> [Int] {

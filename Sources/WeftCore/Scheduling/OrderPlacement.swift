@@ -42,7 +42,8 @@ extension Scheduling {
         public var allocations: [SlotUnits]
         /// Units the order has afterwards: existing + new.
         public var servedUnits: Int
-        /// Cost of the new units: Σ units × unit cost + setup of newly used factories.
+        /// What the new units add to the network's cost: Σ units × unit cost + setup of newly used
+        /// factories + the batches they open (room in a batch of its group already open is free).
         public var cost: Int64
         /// True when the plan is proven best for the order; else `cost - costLowerBound` is the
         /// proven margin.
@@ -53,7 +54,10 @@ extension Scheduling {
     }
 
     /// Instant placement: the plan that is lexicographically best for this order alone (most
-    /// units, then least cost) in the free capacity, without moving anything else.
+    /// units, then the least cost it adds to the network) in the free capacity, without moving
+    /// anything else. With batch costs it fills the free room of batches of its pool already
+    /// open in a slot (`Slot.outsidePoolUnits`, and its own `existing` units) before opening new
+    /// ones, and picks the slots whose unit cost plus new batches is least overall.
     ///
     /// - Parameters:
     ///   - free: free units of each slot (`slots[i]` has `free[i]`), not counting `existing`.
@@ -79,10 +83,20 @@ extension Scheduling {
         }
         var request = PlacementRequest(quantity: max(0, order.quantity - had), minLot: order.minLot,
                                        maxFactories: order.maxFactories, factories: [], nodeLimit: nodeLimit)
+        // Units of the order's pool group already in each slot: outside units of its pool, and
+        // its own kept units (which form its group's batches whether it has a pool or not).
+        var keptInSlot: [Int: Int] = [:]
+        for e in existing where e.units > 0 { keptInSlot[e.slot, default: 0] += e.units }
+        func groupUnits(_ i: Int) -> Int {
+            (order.pool.map { slots[i].outsidePoolUnits[$0] ?? 0 } ?? 0) + (keptInSlot[i] ?? 0)
+        }
         for f in factories.indices where !slotsByFactory[f].isEmpty || existingByFactory[f] > 0 {
             request.factories.append(PlacementFactory(
                 factory: f, setupCost: factories[f].setupCost, existingUnits: existingByFactory[f],
-                slots: slotsByFactory[f].map { PlacementSlot(slot: $0, free: free[$0], unitCost: slots[$0].unitCost, day: slots[$0].day) }))
+                batchCost: factories[f].batchCost, batchUnits: factories[f].batchUnits,
+                slots: slotsByFactory[f].map {
+                    PlacementSlot(slot: $0, free: free[$0], unitCost: slots[$0].unitCost, day: slots[$0].day, groupUnits: groupUnits($0))
+                }))
         }
         let result = placeSingleOrder(request)
         var placement = OrderPlacement(allocations: result.allocations, servedUnits: had + result.served, cost: result.cost,

@@ -8,11 +8,16 @@ extension Scheduling {
         /// Used only to break ties between equally priced slots (later days first, leaving
         /// early capacity to orders that are due sooner).
         public var day: Day
-        public init(slot: Int, free: Int, unitCost: Int64, day: Day) {
+        /// Units of the order's pool group already in the slot (other orders of its pool, units
+        /// from outside the problem, the order's own kept units): they open batches whose free
+        /// room the order fills without a new batch cost.
+        public var groupUnits: Int
+        public init(slot: Int, free: Int, unitCost: Int64, day: Day, groupUnits: Int = 0) {
             self.slot = slot
             self.free = free
             self.unitCost = unitCost
             self.day = day
+            self.groupUnits = groupUnits
         }
     }
 
@@ -26,10 +31,16 @@ extension Scheduling {
         /// total (existing + new) must reach `min_lot`.
         public var existingUnits: Int
         public var slots: [PlacementSlot]
-        public init(factory: Int, setupCost: Int64, existingUnits: Int = 0, slots: [PlacementSlot]) {
+        /// The factory's batch cost and batch size (nil: unlimited) for the capability.
+        public var batchCost: Int64
+        public var batchUnits: Int?
+        public init(factory: Int, setupCost: Int64, existingUnits: Int = 0, batchCost: Int64 = 0, batchUnits: Int? = nil,
+                    slots: [PlacementSlot]) {
             self.factory = factory
             self.setupCost = setupCost
             self.existingUnits = existingUnits
+            self.batchCost = batchCost
+            self.batchUnits = batchUnits
             self.slots = slots
         }
     }
@@ -68,7 +79,8 @@ extension Scheduling {
     public struct PlacementResult: Sendable {
         /// New units placed (the most possible under min lot and split limit).
         public var served: Int
-        /// Their cost: Σ units × unit cost + setup of every newly used factory.
+        /// Their cost: Σ units × unit cost + setup of every newly used factory + the batch cost
+        /// they add (new batches beyond the room of batches already open for the order's group).
         public var cost: Int64
         /// Where, by the caller's slot index; sorted by slot.
         public var allocations: [SlotUnits]
@@ -84,29 +96,36 @@ extension Scheduling {
         public var nodes: Int
     }
 
-    /// Exact single-order placement (see the engine's documentation for the algorithm and its
-    /// proof): most units first, then least cost, under `min_lot` and `max_factories`.
+    /// Exact single-order placement (see the engines' documentation for the algorithms and their
+    /// proofs): most units first, then least cost (including the batch cost the order adds),
+    /// under `min_lot` and `max_factories`.
     public static func placeSingleOrder(_ request: PlacementRequest) -> PlacementResult {
         var cands = CandidateSet()
         var free: [Int] = []
         var callerSlot: [Int] = []
+        var group: [Int] = []
         for pf in request.factories {
             var items: [(slot: Int, price: Int64, day: Day)] = []
             for s in pf.slots where s.free > 0 {
                 items.append((free.count, s.unitCost, s.day))
                 free.append(s.free)
                 callerSlot.append(s.slot)
+                group.append(s.groupUnits)
             }
-            cands.addFactory(factory: pf.factory, setup: pf.setupCost, existing: max(0, pf.existingUnits), slots: items)
+            cands.addFactory(factory: pf.factory, setup: pf.setupCost, existing: max(0, pf.existingUnits),
+                             batchCost: pf.batchCost, batchUnits: pf.batchUnits, slots: items)
         }
-        var engine = PlacementEngine()
+        // Segments are sorted within each factory; their group units follow them.
+        let segmentGroup = cands.segSlot.map { group[$0] }
+        var engine = AnyPlacementEngine()
         free.withUnsafeBufferPointer { buffer in
-            engine.solve(cands, free: buffer, quantity: request.quantity, minLot: request.minLot,
+            engine.solve(cands, free: buffer, groupUnits: segmentGroup, quantity: request.quantity, minLot: request.minLot,
                          maxFactories: request.maxFactories, nodeLimit: request.nodeLimit)
         }
         var allocations: [SlotUnits] = []
-        for i in 0..<cands.segSlot.count where engine.take[i] > 0 {
-            allocations.append(SlotUnits(slot: callerSlot[cands.segSlot[i]], units: engine.take[i]))
+        let take = engine.take
+        for i in 0..<cands.segSlot.count where take[i] > 0 {
+            allocations.append(SlotUnits(slot: callerSlot[cands.segSlot[i]], units: take[i]))
         }
         allocations.sort { $0.slot < $1.slot }
         return PlacementResult(served: engine.served, cost: engine.cost, allocations: allocations,

@@ -5,7 +5,8 @@ extension Scheduling {
     /// until their free units reach the order's quantity. No plan puts more than the quantity
     /// into one factory, and a factory's cheapest units always serve at least as well as its
     /// dearer ones, so the rest cannot change the best plan; leaving them out keeps placement
-    /// fast on a network with thousands of slots.
+    /// fast on a network with thousands of slots. Factories with a batch cost keep every usable
+    /// slot: a slot's cost then depends on the batches open there, not only on its unit cost.
     ///
     /// - Parameters:
     ///   - factorySlots: for each factory, the range of `slots` holding its slots: the slots
@@ -30,7 +31,9 @@ extension Scheduling {
                 total += free[i]
             }
             guard !usable.isEmpty else { continue }
-            if total <= order.quantity {
+            // With a batch cost, a dearer slot can be cheaper overall (an open batch of the
+            // order's pool, or one slot instead of several part-filled batches): keep them all.
+            if total <= order.quantity || factory.batchCost > 0 {
                 chosen.append(contentsOf: usable)
                 continue
             }

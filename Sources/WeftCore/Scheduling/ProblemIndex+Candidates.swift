@@ -61,6 +61,8 @@ extension ProblemIndex {
             set.factory.append(f)
             set.setup.append(factorySetup[f])
             set.existing.append(pairExisting[p])
+            set.batchCost.append(factoryBatchCost[f])
+            set.batchUnits.append(factoryBatchUnits[f])
             forEachSegment(o, pair: p) { s in
                 set.segSlot.append(s)
                 set.segPrice.append(slotPrice[s])

@@ -21,6 +21,9 @@ struct ProblemIndex: Sendable {
     /// Per factory: its setup cost (a flat copy: reading it from `problem.factories` copies
     /// the factory, strings and sets included, in hot loops).
     var factorySetup: [Int64]
+    /// Per factory: batch cost (≥ 0) and batch size (0 = unlimited), flat copies likewise.
+    var factoryBatchCost: [Int64]
+    var factoryBatchUnits: [Int]
     /// Per slot: day ordinal and unit cost (flat copies for the filters).
     var slotDay: [Int32]
     var slotPrice: [Int64]
@@ -62,6 +65,24 @@ struct ProblemIndex: Sendable {
     /// minimum lot, completed to the lot by unpinned units in the starting plan. A plan must
     /// keep such a lot complete (the pinned units cannot leave, so the factory stays used).
     var lotToKeep: [[Bool]]
+    /// Pool groups of the orders (see ``Scheduling/PoolGroups``).
+    var groups: Scheduling.PoolGroups
+    /// Per slot: units of each pool group there that no movable allocation holds (pinned
+    /// units and units from outside the problem); empty for slots of factories without a batch
+    /// cost, where groups do not matter.
+    var baseGroupUnits: [[(group: Int32, units: Int)]]
+    /// Per slot: the outside units in `baseGroupUnits` alone (what the score does not charge).
+    var outsideGroupUnits: [[(group: Int32, units: Int)]]
+    /// The batch cost that pinned units add over the outside units, a constant of every plan.
+    var pinnedBatchCost: Int64
+    /// Per pool group: Σ of its orders' remaining quantities (what movable units it can have).
+    var groupDemand: [Int]
+    /// Per factory: the pool groups with base units in a slot of it whose last batch has room.
+    var openGroupsOfFactory: [Set<Int32>]
+    /// Whether any factory charges for batches.
+    var hasBatchCost: Bool
+    /// Whether some pool group has two or more orders (orders may then share batches).
+    var sharesBatches: Bool
 
     init(_ problem: Scheduling.Problem) {
         self.problem = problem
@@ -109,6 +130,8 @@ struct ProblemIndex: Sendable {
         let factoryCerts = factories.map { f in f.certifications.reduce(UInt64(0)) { $0 | (UInt64(1) << UInt64(certCode[$1] ?? 0)) } }
 
         factorySetup = factories.map(\.setupCost)
+        factoryBatchCost = factories.map { max(0, $0.batchCost) }
+        factoryBatchUnits = factories.map { max(0, $0.batchUnits ?? 0) }
         slotDay = slots.map(\.day.ordinal)
         slotPrice = slots.map(\.unitCost)
         let days = slotDay, prices = slotPrice
@@ -189,6 +212,15 @@ struct ProblemIndex: Sendable {
             }
             lotToKeep.append(keep)
         }
+        groups = Scheduling.PoolGroups(orders)
+        hasBatchCost = factories.contains { $0.batchCost > 0 }
+        sharesBatches = hasBatchCost && groups.members.contains { $0.count > 1 }
+        baseGroupUnits = [[(group: Int32, units: Int)]](repeating: [], count: slots.count)
+        outsideGroupUnits = baseGroupUnits
+        pinnedBatchCost = 0
+        groupDemand = [Int](repeating: 0, count: groups.count)
+        openGroupsOfFactory = [Set<Int32>](repeating: [], count: factories.count)
+        if hasBatchCost { indexGroups() }
         for o in orders.indices {
             cachedSets.append(segmentCount[o] <= Self.cacheLimit ? buildSet(o) : nil)
         }

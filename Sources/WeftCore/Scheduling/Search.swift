@@ -74,7 +74,7 @@ struct Search {
         // this capacity, so it serves at most its solo maximum; if every order does, each pays
         // at least its solo least cost (or the placement's proven lower bound on it).
         var ideal = [Double](repeating: 0, count: orderCount)
-        var soloUnserved: Int64 = 0, soloCost = state.index.pinnedCost
+        var soloUnserved: Int64 = 0, soloCost = state.index.pinnedCost + state.index.pinnedBatchCost
         var complete = true
         for o in 0..<orderCount {
             if o & 63 == 63 && shouldStop() { complete = false; break }
@@ -88,7 +88,10 @@ struct Search {
         }
         idealCost = ideal
         // Valid only if every placement saw all of its order's factories (see `focus`).
-        let exact = state.focus == 0 || (0..<orderCount).allSatisfy { state.index.pairs($0).count <= state.focus }
+        // Not valid either when orders may share batches: alone, each pays batches that in a plan
+        // it may share.
+        let exact = (state.focus == 0 || (0..<orderCount).allSatisfy { state.index.pairs($0).count <= state.focus })
+            && !state.index.sharesBatches
         soloBound = complete && exact ? Scheduling.Bound(unserved: soloUnserved, cost: soloCost) : nil
 
         // (2) The starting plan, each order re-placed in greedy order, never for the worse.
@@ -139,11 +142,13 @@ struct Search {
     }
 
     /// Re-places one order; keeps the new placement only if it is at least as good for the order.
+    /// "Good for the order" is judged on what it adds to the plan's cost (the same as its own
+    /// cost without batch costs; with them, batches it opens or lets close count too).
     static func replaceIfBetter(_ state: inout SolverState, _ o: Int) {
-        let oldServed = state.served[o], oldCost = state.orderCost[o]
+        let oldServed = state.served[o], oldCost = state.orderCost[o], oldTotal = state.score.cost
         let old = state.remove(o)
         let valid = state.place(o)
-        if !valid || state.served[o] < oldServed || (state.served[o] == oldServed && state.orderCost[o] > oldCost) {
+        if !valid || state.served[o] < oldServed || (state.served[o] == oldServed && state.score.cost > oldTotal) {
             state.remove(o)
             state.assign(o, old, cost: oldCost)
         }
@@ -236,7 +241,9 @@ struct Search {
     private mutating func selectNeighbourhood(into chosen: inout [Int], mark: inout [Bool]) {
         let k = size()
         let pick = rng.below(100)
-        if pick < 35 {
+        if state.index.sharesBatches && rng.chance(0.3) {
+            poolNeighbourhood(k, &chosen, &mark)
+        } else if pick < 35 {
             factoryNeighbourhood(k, &chosen, &mark)
         } else if pick < 60 {
             shortNeighbourhood(k, &chosen, &mark)
@@ -263,6 +270,39 @@ struct Search {
             add(Int(cands[rng.below(cands.count)]), &chosen, &mark)
             tries += 1
         }
+    }
+
+    /// Orders of one pool, re-placed together so that they gather into fewer batches: the first
+    /// re-placed opens a batch, the next ones fill its room for nothing more. Half the time the
+    /// pool is that of a part-filled batch (the least filled of a few slots drawn), so that its
+    /// orders may close it by moving into batches elsewhere.
+    private mutating func poolNeighbourhood(_ k: Int, _ chosen: inout [Int], _ mark: inout [Bool]) {
+        let groups = state.index.groups
+        var g = -1
+        if rng.chance(0.5) {
+            var leastFill = Double.infinity
+            for _ in 0..<8 {
+                let s = rng.below(max(1, state.movableGroupUnits.count))
+                guard s < state.movableGroupUnits.count, !state.movableGroupUnits[s].isEmpty else { continue }
+                let size = state.index.factoryBatchUnits[state.index.slotFactory[s]]
+                let item = state.movableGroupUnits[s][rng.below(state.movableGroupUnits[s].count)]
+                guard groups.members[Int(item.group)].count > 1 else { continue }
+                let total = ProblemIndex.units(of: item.group, in: state.index.baseGroupUnits[s]) + item.units
+                let fill = size == 0 ? 1 / Double(total) : Double(total) / Double(size * Scheduling.batchCount(units: total, batchUnits: size))
+                if fill < leastFill { leastFill = fill; g = Int(item.group) }
+            }
+        }
+        if g < 0 {
+            for _ in 0..<8 {
+                let o = rng.below(orderCount)
+                let candidate = groups.groupOfOrder[o]
+                if groups.members[candidate].count > 1 { g = candidate; break }
+            }
+        }
+        guard g >= 0 else { return worstNeighbourhood(k, &chosen, &mark) }
+        var members = groups.members[g]
+        rng.shuffle(&members)
+        for o in members where chosen.count < max(k, 4) { add(o, &chosen, &mark) }
     }
 
     /// A short order and the orders holding units in its candidate slots.

@@ -16,7 +16,11 @@ struct SolverState {
     private(set) var unserved: Int64 = 0
     /// Σ orderCost (pinned cost excluded; see `score`).
     private(set) var movableCost: Int64 = 0
-    private var engine = PlacementEngine()
+    /// Per slot (of factories with a batch cost): movable units of each pool group.
+    var movableGroupUnits: [[(group: Int32, units: Int)]]
+    /// The batch cost movable units add over the index's base units (pinned and outside).
+    private(set) var movableBatchCost: Int64 = 0
+    private var engine = AnyPlacementEngine()
     /// Node limit for each placement (the solver may make thousands per second).
     var nodeLimit = 5_000
     /// When an order has more candidate factories than this, the search places it among the
@@ -36,6 +40,7 @@ struct SolverState {
         served = index.pinnedByOrder
         orderCost = [Int64](repeating: 0, count: index.problem.orders.count)
         occupants = [[Int32]](repeating: [], count: index.problem.slots.count)
+        movableGroupUnits = [[(group: Int32, units: Int)]](repeating: [], count: index.hasBatchCost ? index.problem.slots.count : 0)
         for (o, order) in index.problem.orders.enumerated() {
             unserved += Int64(order.priority) * Int64(max(0, order.quantity - served[o]))
         }
@@ -43,7 +48,26 @@ struct SolverState {
 
     /// The score of the plan (hard is not checked here; the verifier does that).
     var score: Scheduling.Score {
-        Scheduling.Score(hard: 0, unserved: unserved, cost: movableCost + index.pinnedCost)
+        Scheduling.Score(hard: 0, unserved: unserved, cost: movableCost + index.pinnedCost + index.pinnedBatchCost + movableBatchCost)
+    }
+
+    /// Units of order o's pool group in slot s other than o's movable ones (o must hold none).
+    @inline(__always)
+    func groupUnits(of o: Int, slot s: Int) -> Int {
+        guard index.hasBatchCost else { return 0 }
+        let g = Int32(index.groups.groupOfOrder[o])
+        return ProblemIndex.units(of: g, in: index.baseGroupUnits[s]) + ProblemIndex.units(of: g, in: movableGroupUnits[s])
+    }
+
+    /// Moves `units` (may be negative) of order o into slot s's group count, keeping the batch
+    /// cost up to date.
+    @inline(__always)
+    private mutating func changeGroup(_ o: Int, slot s: Int, by units: Int) {
+        guard index.hasBatchCost, index.factoryBatchCost[index.slotFactory[s]] > 0 else { return }
+        let g = Int32(index.groups.groupOfOrder[o])
+        let before = ProblemIndex.units(of: g, in: index.baseGroupUnits[s]) + ProblemIndex.units(of: g, in: movableGroupUnits[s])
+        movableBatchCost += index.addedBatchCost(slot: s, from: before, to: before + units)
+        ProblemIndex.add(units, to: g, in: &movableGroupUnits[s])
     }
 
     var orderCount: Int { alloc.count }
@@ -101,6 +125,7 @@ struct SolverState {
         var units = 0
         for a in old {
             free[a.slot] += a.units; units += a.units
+            changeGroup(o, slot: a.slot, by: -a.units)
             if let i = occupants[a.slot].firstIndex(of: Int32(o)) { occupants[a.slot].swapAt(i, occupants[a.slot].count - 1); occupants[a.slot].removeLast() }
         }
         alloc[o] = []
@@ -112,7 +137,10 @@ struct SolverState {
     mutating func assign(_ o: Int, _ allocations: [Scheduling.SlotUnits], cost: Int64? = nil) {
         precondition(alloc[o].isEmpty)
         var units = 0
-        for a in allocations { free[a.slot] -= a.units; units += a.units; occupants[a.slot].append(Int32(o)) }
+        for a in allocations {
+            free[a.slot] -= a.units; units += a.units; occupants[a.slot].append(Int32(o))
+            changeGroup(o, slot: a.slot, by: a.units)
+        }
         alloc[o] = allocations
         account(o, servedDelta: units, costDelta: cost ?? self.cost(of: o, allocations))
     }
@@ -183,6 +211,8 @@ struct SolverState {
             narrowed.factory.append(cands.factory[f])
             narrowed.setup.append(cands.setup[f])
             narrowed.existing.append(cands.existing[f])
+            narrowed.batchCost.append(cands.batchCost[f])
+            narrowed.batchUnits.append(cands.batchUnits[f])
             narrowed.segSlot.append(contentsOf: cands.segSlot[cands.segStart[f]..<cands.segStart[f + 1]])
             narrowed.segPrice.append(contentsOf: cands.segPrice[cands.segStart[f]..<cands.segStart[f + 1]])
             narrowed.segStart.append(narrowed.segSlot.count)
@@ -197,20 +227,24 @@ struct SolverState {
         let limit = nodeLimit
         // Take the engine out while `free` is borrowed (two accesses to self would overlap);
         // swapping moves its buffers without copying them.
-        var engine = PlacementEngine()
+        var engine = AnyPlacementEngine()
         swap(&engine, &self.engine)
+        let pooled = cands.hasBatchCost
+        let group = pooled ? cands.segSlot.map { groupUnits(of: o, slot: $0) } : []
         free.withUnsafeBufferPointer { buffer in
-            engine.solve(cands, free: buffer, quantity: want, minLot: order.minLot,
+            engine.solve(cands, free: buffer, groupUnits: group, quantity: want, minLot: order.minLot,
                          maxFactories: order.maxFactories, nodeLimit: limit)
         }
         var allocations: [Scheduling.SlotUnits] = []
-        for i in 0..<cands.segSlot.count where engine.take[i] > 0 {
-            allocations.append(Scheduling.SlotUnits(slot: cands.segSlot[i], units: engine.take[i]))
+        let take = engine.take
+        for i in 0..<cands.segSlot.count where take[i] > 0 {
+            allocations.append(Scheduling.SlotUnits(slot: cands.segSlot[i], units: take[i]))
         }
         let cost = engine.cost
         lastCostLowerBound = engine.served > 0 ? engine.lowerBound : 0
         swap(&engine, &self.engine)
-        if !allocations.isEmpty { assign(o, allocations, cost: realCost ? cost : nil) }
+        // With batch costs the engine's cost includes the batches added; orderCost does not.
+        if !allocations.isEmpty { assign(o, allocations, cost: realCost && !pooled ? cost : nil) }
         return meetsFloor(o)
     }
 
