@@ -82,8 +82,9 @@ struct RunServer {
         try await client().send("POST", "/v1/schedule-runs", headers: ["Authorization": "Bearer \(key)"], json: body)
     }
 
-    /// Polls the run until it has finished (at most `timeout`), returning its last state.
-    func finished(_ key: String, _ id: String, timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+    /// Polls the run until it has finished, returning its last state. `timeout` only guards
+    /// against a hang: far beyond any run's time limit, even on a loaded machine.
+    func finished(_ key: String, _ id: String, timeout: Duration = .seconds(300)) async throws -> [String: Any] {
         let client = try client()
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {

@@ -251,11 +251,13 @@ struct TenantIsolationTests {
         try #require(run.status == 202, "\(run.text)")
         let runID = try #require(run.json["id"] as? String)
         // Wait for it to finish, so that the run the matrix starts has the capability to itself.
+        // (At most 300 s: a guard against a hang, far beyond its 100 ms time limit.)
         var status = "running"
-        while status == "running" {
+        for _ in 0..<6_000 where status == "running" {
             try await Task.sleep(for: .milliseconds(50))
             status = try await api.admin("GET", "/v1/schedule-runs/\(runID)").json["status"] as? String ?? "?"
         }
+        try #require(status == "succeeded", "the setup run ended \(status)")
         return World(factoryA: factoryA, factoryB: factoryB, brokerA: brokerA, orderA: orders[0], cancellableA: orders[1],
                      allocationA: allocation, runID: runID, dueDate: due)
     }
