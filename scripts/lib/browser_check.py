@@ -362,6 +362,9 @@ def main():
     parser.add_argument("--window", default="1400,1000")
     arguments = parser.parse_args()
     os.makedirs(arguments.out, exist_ok=True)
+    stale = os.path.join(arguments.out, "failure.png")
+    if os.path.exists(stale):
+        os.remove(stale)  # from an earlier failed check
     check = Check(arguments.base, arguments.key, arguments.out, arguments.window, arguments.runs)
     try:
         cookie = check.sign_in()
