@@ -1,3 +1,5 @@
+import HeapModule
+
 /// A cost compared lexicographically: first `a`, then `b`. Pairs with componentwise addition
 /// form an ordered abelian group, which is all that shortest paths with potentials need, so
 /// min-cost flow with such costs optimises `a` first and `b` second — without a big-M weight
@@ -71,7 +73,7 @@ struct LexMinCostFlow {
         var parentArc = [Int32](repeating: -1, count: n)
         var done = [Bool](repeating: false, count: n)
         var touched: [Int32] = []
-        var heap = LexHeap()
+        var heap = Heap<LexEntry>()
         var rounds = 0
         while true {
             rounds += 1
@@ -79,10 +81,11 @@ struct LexMinCostFlow {
             // Dijkstra on reduced costs, stopped once the sink is settled.
             for v in touched { dist[Int(v)] = .infinity; parentArc[Int(v)] = -1; done[Int(v)] = false }
             touched.removeAll(keepingCapacity: true)
-            heap.removeAll()
-            dist[source] = .zero; touched.append(Int32(source)); heap.push(.zero, source)
+            heap = Heap()
+            dist[source] = .zero; touched.append(Int32(source)); heap.insert(LexEntry(key: .zero, node: source))
             var sinkDist = LexCost.infinity
-            while let (d, u) = heap.pop() {
+            while let entry = heap.popMin() {
+                let (d, u) = (entry.key, entry.node)
                 if done[u] || dist[u] < d { continue }
                 done[u] = true
                 if u == sink { sinkDist = d; break }
@@ -95,7 +98,7 @@ struct LexMinCostFlow {
                             let nd = d + cost[i] + pi[u] - pi[v]
                             if nd < dist[v] {
                                 if dist[v] == .infinity { touched.append(Int32(v)) }
-                                dist[v] = nd; parentArc[v] = Int32(i); heap.push(nd, v)
+                                dist[v] = nd; parentArc[v] = Int32(i); heap.insert(LexEntry(key: nd, node: v))
                             }
                         }
                     }
@@ -123,36 +126,10 @@ struct LexMinCostFlow {
     }
 }
 
-/// A binary min-heap of (cost, node) with lazy deletion.
-struct LexHeap {
-    private var keys: [LexCost] = []
-    private var nodes: [Int] = []
-    mutating func removeAll() { keys.removeAll(keepingCapacity: true); nodes.removeAll(keepingCapacity: true) }
-    mutating func push(_ key: LexCost, _ node: Int) {
-        keys.append(key); nodes.append(node)
-        var i = keys.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if !(keys[i] < keys[p]) { break }
-            keys.swapAt(i, p); nodes.swapAt(i, p); i = p
-        }
-    }
-    mutating func pop() -> (LexCost, Int)? {
-        guard let top = keys.first else { return nil }
-        let node = nodes[0]
-        let lastKey = keys.removeLast(), lastNode = nodes.removeLast()
-        if !keys.isEmpty {
-            keys[0] = lastKey; nodes[0] = lastNode
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < keys.count && keys[l] < keys[m] { m = l }
-                if r < keys.count && keys[r] < keys[m] { m = r }
-                if m == i { break }
-                keys.swapAt(i, m); nodes.swapAt(i, m); i = m
-            }
-        }
-        return (top, node)
-    }
+/// A Dijkstra queue entry: a tentative distance and its node, ordered by distance (then
+/// node), kept in swift-collections' `Heap` with lazy deletion.
+struct LexEntry: Comparable {
+    var key: LexCost
+    var node: Int
+    static func < (l: LexEntry, r: LexEntry) -> Bool { l.key != r.key ? l.key < r.key : l.node < r.node }
 }
