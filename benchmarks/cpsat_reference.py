@@ -5,7 +5,10 @@ Reads an instance written by `solver-bench run ... --export FILE.json` (WeftCore
 with the eligible (order, slot) pairs as WeftCore computes them), solves the same model —
 capacity, quantity, minimum lot, split limit, lexicographic score (priority-weighted unserved
 units first, then cost = units x unit cost + setup per (order, factory) used) — and prints
-CP-SAT's score next to Weft's, greedy's and the bound stored in the file. The plan it finds can
+CP-SAT's score next to Weft's, greedy's and the bound stored in the file. Pooling is modelled
+with integer batch variables: per (slot, pool group) with a batch cost, n whole batches with
+n x batch_units >= units of the group (outside units included; n in {0, 1} with
+slot units x n >= units when batch_units is unlimited), each costing batch_cost. The plan it finds can
 be re-scored by WeftCore's verifier: `solver-bench verify --plan PLAN.json` with the same
 instance flags.
 
@@ -70,8 +73,34 @@ def main() -> int:
         if vars_:
             m.Add(sum(vars_) <= slots[s]["units"])
 
+    # Batches per (slot, pool group): a pool, or one order without a pool.
+    batch_terms = []
+    groups = {}
+    for (o, s), var in x.items():
+        pool = orders[o].get("pool")
+        groups.setdefault((s, pool if pool is not None else ("order", o)), []).append((o, var))
+    for (s, key), items in groups.items():
+        f = factories[slots[s]["factory"]]
+        cost_b, size = f.get("batch_cost", 0), f.get("batch_units", 0)
+        if cost_b <= 0:
+            continue
+        outside = slots[s].get("outside_pool_units", {}).get(key, 0) if isinstance(key, str) else 0
+        most = min(slots[s]["units"], sum(orders[o]["quantity"] for o, _ in items))
+        y = sum(v for _, v in items)
+        if size == 0:
+            if outside > 0:
+                continue  # the open batch has room for everything
+            n = m.NewBoolVar(f"n{s}_{len(batch_terms)}")
+            m.Add(y <= most * n)
+            batch_terms.append(cost_b * n)
+        else:
+            before = -(-outside // size)
+            n = m.NewIntVar(before, -(-(outside + most) // size), f"n{s}_{len(batch_terms)}")
+            m.Add(n * size >= y + outside)
+            batch_terms.append(cost_b * (n - before))
+
     unserved = sum(order["priority"] * (order["quantity"] - served[o]) for o, order in enumerate(orders))
-    cost = sum(unit_terms) + sum(setup_terms)
+    cost = sum(unit_terms) + sum(setup_terms) + sum(batch_terms)
 
     # Lexicographic objective in two stages, the usual way with CP-SAT: first the least
     # unserved (half the time, or less if proven), then the least cost with unserved held at
@@ -82,7 +111,8 @@ def main() -> int:
     solver.parameters.num_workers = args.workers
     if args.weighted:
         max_cost = sum(o["quantity"] * max((slots[s]["unit_cost"] for s in eligible[i]), default=0) for i, o in enumerate(orders)) \
-            + sum(f["setup_cost"] for f in factories) * len(orders)
+            + sum(f["setup_cost"] for f in factories) * len(orders) \
+            + sum(f.get("batch_cost", 0) for f in factories) * len(slots) * (len(orders) + 1)
         m.Minimize((max_cost + 1) * unserved + cost)
         solver.parameters.max_time_in_seconds = args.time
         status = solver.Solve(m)

@@ -71,6 +71,10 @@ private func exhaustiveOptimum(_ p: Scheduling.Problem) -> Scheduling.Score {
     return best
 }
 
+/// The shapes without pools: the solving tests here run on them (pooled shapes are slow to solve
+/// in debug builds; PooledSolverTests cover runs with pools, the cheap checks below all shapes).
+private let classicShapes: [Scheduling.InstanceShape] = [.tinyOrders, .largeOrders, .overloaded, .mixed]
+
 private func options(seed: UInt64, iterations: Int) -> Scheduling.SolverOptions {
     Scheduling.SolverOptions(timeLimit: .seconds(60), seed: seed, maxIterations: iterations, computeBound: true, workers: 1)
 }
@@ -116,7 +120,7 @@ struct SolverTests {
     }
 
     @Test("on every shape: valid, stable, pinned, never worse than the start, bounded, deterministic",
-          arguments: Scheduling.InstanceShape.allCases)
+          arguments: classicShapes)
     func shapes(shape: Scheduling.InstanceShape) {
         for seed in 1...4 {
             let p = Scheduling.generateInstance(.init(shape: shape, orders: 40, factories: 8, days: 6, seed: UInt64(seed), withStartPlan: true))
@@ -157,7 +161,7 @@ struct SolverTests {
 
     @Test("several capabilities solve in parallel, each as if alone")
     func parallel() async {
-        let problems = Scheduling.InstanceShape.allCases.enumerated().map { i, shape in
+        let problems = classicShapes.enumerated().map { i, shape in
             Scheduling.generateInstance(.init(shape: shape, orders: 20, factories: 5, days: 4, seed: UInt64(10 + i)))
         }
         let opts = Scheduling.SolverOptions(timeLimit: .seconds(60), seed: 3, maxIterations: 60, computeBound: false, workers: 2)
@@ -171,7 +175,7 @@ struct SolverTests {
 
     @Test("each capability's result is handed over once, as soon as it is ready, before the call completes")
     func handedOverAsSolved() async {
-        let problems = Scheduling.InstanceShape.allCases.enumerated().map { i, shape in
+        let problems = classicShapes.enumerated().map { i, shape in
             Scheduling.generateInstance(.init(shape: shape, orders: 20, factories: 5, days: 4, seed: UInt64(20 + i)))
         }
         let opts = Scheduling.SolverOptions(timeLimit: .seconds(60), seed: 3, maxIterations: 40, computeBound: false, workers: 2)
@@ -219,7 +223,7 @@ struct SolverTests {
 
 @Suite("Lagrangian bound")
 struct LagrangianBoundTests {
-    @Test("never above the solver's plan, on every shape, with and without a starting plan", arguments: Scheduling.InstanceShape.allCases)
+    @Test("never above the solver's plan, on every shape, with and without a starting plan", arguments: classicShapes)
     func belowSolved(shape: Scheduling.InstanceShape) {
         for seed in 1...3 {
             let p = Scheduling.generateInstance(.init(shape: shape, orders: 80, factories: 15, days: 8, seed: UInt64(seed), withStartPlan: seed != 1))
@@ -231,7 +235,7 @@ struct LagrangianBoundTests {
         }
     }
 
-    @Test("stopped at once, it still gives its τ = 0 bound: valid, and no stronger than the full search", arguments: Scheduling.InstanceShape.allCases)
+    @Test("stopped at once, it still gives its τ = 0 bound: valid, and no stronger than the full search", arguments: classicShapes)
     func stoppedAtOnce(shape: Scheduling.InstanceShape) {
         for seed in 1...3 {
             let p = Scheduling.generateInstance(.init(shape: shape, orders: 80, factories: 15, days: 8, seed: UInt64(seed), withStartPlan: seed == 2))

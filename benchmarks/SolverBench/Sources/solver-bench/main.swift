@@ -78,6 +78,11 @@ func runInstance(_ args: [String]) {
     let greedyPlan = Scheduling.naiveGreedy(problem)
     let greedyTime = now() - g0
     let greedy = Scheduling.verify(problem, plan: greedyPlan, start: problem.allocations)
+    let pooled = problem.factories.contains { $0.batchCost > 0 }
+    // The pooling-aware baseline: each order in turn where it adds the least (pooled shapes).
+    let m0 = now()
+    let marginal = pooled ? Scheduling.verify(problem, plan: Scheduling.marginalGreedy(problem), start: problem.allocations) : nil
+    let marginalTime = now() - m0
 
     var options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: spec.seed, workers: workers)
     options.boundTimeLimit = .seconds(Int(flag("bound-time", args) ?? "30")!)
@@ -89,14 +94,18 @@ func runInstance(_ args: [String]) {
     if let b = result.bound {
         if let g = b.costGap(of: result.scoreAfter) { gap = String(format: "%.2f%%", g * 100) } else { gap = "unserved +\(result.scoreAfter.unserved - b.unserved)" }
     }
-    let beats = result.scoreAfter < greedy.score ? "yes" : (result.scoreAfter == greedy.score ? "tie" : "NO")
+    let reference = marginal?.score ?? greedy.score
+    let beats = result.scoreAfter < reference ? "yes" : (result.scoreAfter == reference ? "tie" : "NO")
     let sizes = "\(problem.orders.count)x\(problem.factories.count)x\(spec.days) (\(problem.slots.count) slots)"
-    print([spec.shape.rawValue, sizes, "seed \(spec.seed)", "greedy \(fmt(greedy.score)) hard \(greedy.score.hard)",
+    let head = [spec.shape.rawValue, sizes, "seed \(spec.seed)", "greedy \(fmt(greedy.score)) hard \(greedy.score.hard)"]
+        + (marginal.map { [String(format: "pool-greedy %@ hard %d (%.2fs)", fmt($0.score), $0.score.hard, marginalTime)] } ?? [])
+    print((head + [
            "weft \(fmt(result.scoreAfter)) hard \(result.scoreAfter.hard)", "bound \(result.bound.map { "(\($0.unserved), \($0.cost))" } ?? "-")",
-           "gap \(gap)", "beats greedy: \(beats)",
+           "gap \(gap)", "beats \(marginal == nil ? "greedy" : "pool-greedy"): \(beats)",
            String(format: "time %.2fs (bound %.2fs, search %.2fs, greedy %.3fs, gen %.2fs)", solveTime, result.boundSeconds, result.searchSeconds, greedyTime, genTime),
-           "iters \(result.iterations)", "moved \(result.moved)", String(format: "peak %.0f MiB", peakMiB())].joined(separator: " | "))
-    if let out = flag("export", args) { exportInstance(problem, spec: spec, weft: result, greedy: greedy.score, to: out) }
+           "iters \(result.iterations)", "moved \(result.moved)", String(format: "peak %.0f MiB", peakMiB())]).joined(separator: " | "))
+    if pooled { print("  weft " + components(problem, result.plan)) }
+    if let out = flag("export", args) { exportInstance(problem, spec: spec, weft: result, greedy: reference, to: out) }
     if result.fellBack { print("  WARNING: solver fell back to the starting plan") }
 }
 
@@ -151,16 +160,18 @@ final class UnsafeBox: @unchecked Sendable { var results: [Scheduling.SolveResul
 func exportInstance(_ p: Scheduling.Problem, spec: Scheduling.InstanceSpec, weft: Scheduling.SolveResult, greedy: Scheduling.Score, to path: String) {
     let factories: [[String: Any]] = p.factories.map {
         ["id": $0.id, "active": $0.active, "region": $0.region, "certifications": $0.certifications.sorted(),
-         "lead_days": $0.leadDays, "setup_cost": $0.setupCost]
+         "lead_days": $0.leadDays, "setup_cost": $0.setupCost, "batch_cost": $0.batchCost, "batch_units": $0.batchUnits ?? 0]
     }
     let slots: [[String: Any]] = p.slots.map {
-        ["id": $0.id, "factory": $0.factory, "day": Int($0.day.ordinal), "units": $0.units, "unit_cost": $0.unitCost]
+        ["id": $0.id, "factory": $0.factory, "day": Int($0.day.ordinal), "units": $0.units, "unit_cost": $0.unitCost,
+         "outside_pool_units": $0.outsidePoolUnits]
     }
     let orders: [[String: Any]] = p.orders.map { o in
         var d: [String: Any] = ["id": o.id, "quantity": o.quantity, "due": Int(o.dueDate.ordinal), "release": Int(o.releaseDate.ordinal),
                                 "regions": o.regions.sorted(), "certifications": o.certifications.sorted(),
                                 "min_lot": o.minLot, "max_factories": o.maxFactories, "priority": o.priority]
         if let c = o.maxUnitCost { d["max_unit_cost"] = c }
+        if let pool = o.pool { d["pool"] = pool }
         return d
     }
     // Eligible (order, slot) pairs as computed by WeftCore, so both models agree on them.
@@ -193,18 +204,54 @@ func verifyPlan(_ args: [String]) {
     for violation in v.violations.prefix(10) { print("  \(violation)") }
 }
 
+// MARK: pooling
+
+/// A plan's cost by component: units × unit costs, setups, batches.
+func components(_ p: Scheduling.Problem, _ plan: [Scheduling.Allocation]) -> String {
+    let costs = Scheduling.orderCosts(p, plan: plan)
+    let units = costs.reduce(Int64(0)) { $0 + $1.units }, setup = costs.reduce(Int64(0)) { $0 + $1.setup }
+    let batch = Scheduling.planBatchCost(p, plan: plan)
+    return "units \(units) + setup \(setup) + batch \(batch) (setup + batch \(setup + batch))"
+}
+
+/// Weft's pooled plan against the best plan Weft finds for the same orders with their pools
+/// removed (every order in batches of its own): set-up + batch cost of both.
+func poolCompare(_ args: [String]) {
+    let spec = spec(from: args)
+    let seconds = Double(flag("time", args) ?? "2")!
+    let problem = Scheduling.generateInstance(spec)
+    var alone = problem
+    for o in alone.orders.indices { alone.orders[o].pool = nil }
+    let options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: spec.seed, workers: 1)
+    func part(_ p: Scheduling.Problem, _ name: String) -> Int64 {
+        let r = Scheduling.solve(p, options: options)
+        let costs = Scheduling.orderCosts(p, plan: r.plan)
+        let fixed = costs.reduce(Int64(0)) { $0 + $1.setup } + Scheduling.planBatchCost(p, plan: r.plan)
+        let gap = r.bound.flatMap { $0.costGap(of: r.scoreAfter) }.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
+        print("  \(name): score \(fmt(r.scoreAfter)) hard \(r.scoreAfter.hard), \(components(p, r.plan)), bound gap \(gap), iters \(r.iterations)")
+        return fixed
+    }
+    print("pool-compare: \(spec.shape.rawValue) \(problem.orders.count)x\(problem.factories.count)x\(spec.days) (\(problem.slots.count) slots), seed \(spec.seed), --time \(seconds) each")
+    let pooledFixed = part(problem, "pooled  ")
+    let aloneFixed = part(alone, "no pools")
+    print(String(format: "  set-up + batch cost: pooled %lld vs no pools %lld: %.1f%% lower", pooledFixed, aloneFixed,
+                 100 * (1 - Double(pooledFixed) / Double(max(1, aloneFixed)))))
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "placement": placementBench()
 case "run": runInstance(args)
 case "multi": runMulti(args)
 case "verify": verifyPlan(args)
+case "pool-compare": poolCompare(args)
 default:
     print("""
     usage: solver-bench placement
-           solver-bench run [--shape tiny-orders|large-orders|overloaded|mixed] [--orders N] [--factories N] [--days N]
+           solver-bench run [--shape tiny-orders|large-orders|overloaded|mixed|pooled|pcb-sample] [--orders N] [--factories N] [--days N]
                             [--seed S] [--time SECONDS] [--start-plan] [--bound-time SECONDS] [--export FILE.json]
            solver-bench multi [--capabilities N] [--workers N] [--bound-after] (+ run's instance flags)
            solver-bench verify --plan PLAN.json (+ the instance flags used to export it)
+           solver-bench pool-compare [--time SECONDS] (+ run's instance flags; pooled shapes)
     """)
 }
