@@ -43,7 +43,7 @@ struct OrderBooking {
             let poolUnits = try await poolUnits(of: model, capability: capability, asOf: asOf)
             let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free, poolUnits: poolUnits)
             let order = Self.order(submission, id: id, served: planned.placement.servedUnits, shortfall: planned.shortfall)
-            let idempotency = submission.idempotency
+            let idempotency = submission.idempotency, ttl = context.configuration.idempotencyTTLSeconds
             let outcome = try await context.pool.transaction { connection -> Round in
                 if let idempotency, let replay = try Self.replay(on: connection, idempotency) {
                     return .replayed(replay)
@@ -57,7 +57,8 @@ struct OrderBooking {
                     let body = try Self.body(stored, placed: placed, written: written, shortfall: planned.shortfall, partners: partners)
                     if let idempotency {
                         try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
-                                                      requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
+                                                      requestHash: idempotency.requestHash, status: 201, body: body, orderID: id,
+                                                      ttlSeconds: ttl)
                     }
                     return .booked((201, body, false), freeAfter: freeAfter)
                 }
@@ -177,6 +178,7 @@ extension OrderBooking {
         let input = submission.input
         let capability = input.capability.code
         let asOf = submission.asOf
+        let ttl = context.configuration.idempotencyTTLSeconds
         return try await context.pool.transaction { connection -> Answer in
             if let idempotency = submission.idempotency, let replay = try Self.replay(on: connection, idempotency) {
                 return replay
@@ -193,7 +195,8 @@ extension OrderBooking {
                                      partners: try Self.partners(on: connection, pool: stored.pool, id: stored.id, placed: placed))
             if let idempotency = submission.idempotency {
                 try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
-                                              requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
+                                              requestHash: idempotency.requestHash, status: 201, body: body, orderID: id,
+                                                      ttlSeconds: ttl)
             }
             return (201, body, false)
         }
