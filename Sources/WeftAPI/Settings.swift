@@ -29,6 +29,8 @@ public struct Settings: Sendable, Equatable {
     public var runInterval: Duration?
     /// nil: unlimited (`WEFT_RATE_LIMIT_PER_SECOND` unset or 0).
     public var rateLimit: RateLimitConfiguration?
+    /// How long an order's Idempotency-Key is remembered (`WEFT_IDEMPOTENCY_TTL_SECONDS`, default 24 h).
+    public var idempotencyTTLSeconds: Int
 
     /// Allowed values, shared by the flags' checks and the variables'.
     public enum Allowed {
@@ -41,6 +43,8 @@ public struct Settings: Sendable, Equatable {
         public static let burst = 1...1_000_000
         public static let logLevels = Logger.Level.allCases.map(\.rawValue)
         public static let switches = ["1", "true", "yes", "0", "false", "no"]
+        /// A minute to a year.
+        public static let idempotencyTTLSeconds = 60...31_536_000
 
         public static func wholeNumber(_ range: ClosedRange<Int>) -> String {
             "must be a whole number from \(range.lowerBound) to \(range.upperBound)"
@@ -87,6 +91,7 @@ public struct Settings: Sendable, Equatable {
         let envRate = try env.double("WEFT_RATE_LIMIT_PER_SECOND", Allowed.ratePerSecond)
         let envBurst = try env.int("WEFT_RATE_LIMIT_BURST", Allowed.burst)
         let admins = try env.oneOf("WEFT_RATE_LIMIT_ADMINS", Allowed.switches).map { ["1", "true", "yes"].contains($0) } ?? false
+        idempotencyTTLSeconds = try env.int("WEFT_IDEMPOTENCY_TTL_SECONDS", Allowed.idempotencyTTLSeconds) ?? 86_400
 
         databaseURL = flags.databaseURL ?? env.string("DATABASE_URL") ?? ""
         host = flags.host ?? env.string("WEFT_HOST") ?? "127.0.0.1"

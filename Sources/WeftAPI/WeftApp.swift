@@ -17,6 +17,8 @@ public struct AppContext: Sendable {
     public let runs: RunCoordinator
     /// Each capability's slots and free units as order placement last saw them.
     public let placements = PlacementCache()
+    /// When expired Idempotency-Key records were last purged.
+    let idempotencyPurge = IdempotencyPurge()
 
     public init(pool: PostgresPool, migrations: MigrationRunner, configuration: AppConfiguration, logger: Logger, runs: RunCoordinator? = nil,
                 reportsPool: PostgresPool? = nil) {

@@ -65,7 +65,8 @@ struct Serve: AsyncParsableCommand {
         let app = WeftApp(context: AppContext(
             pool: pool, migrations: migrations,
             configuration: AppConfiguration(freezeDays: settings.freezeDays, openAPIPath: openAPIPath,
-                                            runInterval: runInterval, rateLimit: settings.rateLimit),
+                                            runInterval: runInterval, rateLimit: settings.rateLimit,
+                                            idempotencyTTLSeconds: settings.idempotencyTTLSeconds),
             logger: logger, reportsPool: reportsPool))
         if reportsPool != nil { logger.info("reports read from WEFT_REPORTS_DATABASE_URL") }
         let runs = app.context.runs

@@ -21,6 +21,7 @@ struct Weft: AsyncParsableCommand {
               WEFT_RATE_LIMIT_BURST       requests a key may make at once, 1 to 1000000 (default twice the rate)
               WEFT_RATE_LIMIT_ADMINS      1/true/yes: limit admin keys too (default: admins are not limited)
               WEFT_RUN_INTERVAL           seconds between automatic schedule runs of every capability, 0 to 604800; unset or 0: never
+              WEFT_IDEMPOTENCY_TTL_SECONDS  how long an Idempotency-Key is remembered, 60 to 31536000 (default 86400)
               A value outside its range stops every command at once: one line on stderr, exit status 64.
               See docs/operations.md for every setting.
             """,

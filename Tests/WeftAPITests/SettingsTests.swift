@@ -61,6 +61,8 @@ struct SettingsTests {
         ("WEFT_RATE_LIMIT_BURST", "0", "WEFT_RATE_LIMIT_BURST=0 is not allowed: must be a whole number from 1 to 1000000"),
         ("WEFT_RATE_LIMIT_ADMINS", "maybe",
          "WEFT_RATE_LIMIT_ADMINS=maybe is not allowed: must be one of 1, true, yes, 0, false, no"),
+        ("WEFT_IDEMPOTENCY_TTL_SECONDS", "10",
+         "WEFT_IDEMPOTENCY_TTL_SECONDS=10 is not allowed: must be a whole number from 60 to 31536000"),
     ]
 
     @Test(arguments: bad.indices)
