@@ -85,7 +85,7 @@ SELECT 'slot pool units differing from the allocations: ' || count(*) FROM (
      EXCEPT SELECT slot_id, pool, units FROM slot_pool_units)) d;
 SELECT 'orders by status: ' || string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status ORDER BY status) s;
 SELECT 'capacity used: ' || round(100.0 * sum(allocated) / sum(units), 1) || '%' FROM capacity_slots;
-SELECT 'pooled orders: ' || count(*) FILTER (WHERE pool IS NOT NULL) || ', sharing a batch with another order: '
+SELECT 'pooled orders: ' || count(DISTINCT o.id) FILTER (WHERE o.pool IS NOT NULL) || ', sharing a batch with another order: '
        || count(DISTINCT a.order_id) FILTER (WHERE p.units > a.units) FROM orders o
   LEFT JOIN allocations a ON a.order_id = o.id LEFT JOIN slot_pool_units p ON p.slot_id = a.slot_id AND p.pool = o.pool;
 SQL
@@ -98,7 +98,7 @@ port=${PORT:-18080}
 if [ "${WEFT_POOLS:-0}" = 1 ]; then
     run_load plain
     run_load pools
-    figure() { sed -n "s/^$2: \([0-9.]*\).*/\1/p" "$work/wrk-$1.txt"; }
+    figure() { sed -n "s|^$2: \([0-9.]*\).*|\1|p" "$work/wrk-$1.txt"; }
     echo "== pooling against the reference, same run =="
     for metric in "accepted orders/s" "latency p50" "latency p99"; do
         plain=$(figure plain "$metric"); pools=$(figure pools "$metric")
