@@ -29,11 +29,17 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // COIN-OR CBC (mixed-integer programming) for the scheduler's exact solves and bounds.
+        .systemLibrary(
+            name: "CCbc",
+            pkgConfig: "cbc",
+            providers: [.apt(["coinor-libcbc-dev"])]
+        ),
 
         // 1. core: domain types, validation, the scheduling model, verifier and solvers. No IO.
         .target(
             name: "WeftCore",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+            dependencies: ["CCbc", .product(name: "HeapModule", package: "swift-collections")]
         ),
         // 2. store: libpq wrapper, pool, migrations, SQL per aggregate.
         .target(

@@ -6,6 +6,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 pkg="$here/SolverBench"
 ln -sfn ../../../Sources/WeftCore "$pkg/Sources/WeftCore"   # relative: works in any clone
+ln -sfn ../../../Sources/CCbc "$pkg/Sources/CCbc"
 scratch="${SCRATCH:-$root/.build-bench}"   # SCRATCH: another build folder, e.g. to leave a shared one alone
 swift build -c release --force-resolved-versions --package-path "$pkg" --scratch-path "$scratch" >&2
 exec "$scratch/release/solver-bench" "$@"

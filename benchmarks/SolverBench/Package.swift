@@ -11,9 +11,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
+        .systemLibrary(name: "CCbc", path: "Sources/CCbc", pkgConfig: "cbc", providers: [.apt(["coinor-libcbc-dev"])]),
         .target(
             name: "WeftCore",
-            dependencies: [.product(name: "HeapModule", package: "swift-collections")],
+            dependencies: ["CCbc", .product(name: "HeapModule", package: "swift-collections")],
             path: "Sources/WeftCore"
         ),
         .executableTarget(name: "solver-bench", dependencies: ["WeftCore"], path: "Sources/solver-bench"),

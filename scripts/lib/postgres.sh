@@ -4,7 +4,7 @@
 
 weft_require_packages() {
     local missing=()
-    for package in libpq-dev libssl-dev postgresql; do
+    for package in libpq-dev libssl-dev coinor-libcbc-dev postgresql; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
     done
     [ ${#missing[@]} -eq 0 ] && return 0

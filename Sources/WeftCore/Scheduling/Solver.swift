@@ -19,6 +19,9 @@ extension Scheduling {
         public var workers: Int
         /// Branch-and-bound node limit of each single-order placement inside the search.
         public var placementNodeLimit: Int
+        /// Solve the capability exactly with CBC when its model has at most this many columns
+        /// (0: never); see ``Scheduling/exactSolve(_:model:incumbent:unservedBound:timeLimit:)``.
+        public var exactColumnLimit: Int = 30_000
 
         public init(timeLimit: Duration = .seconds(2), seed: UInt64 = 1, maxIterations: Int? = nil,
                     computeBound: Bool = true, boundTimeLimit: Duration = .seconds(5), workers: Int = 2,
@@ -46,6 +49,13 @@ extension Scheduling {
         public var violations: [Violation]
         /// Proven lower bound, nil if not computed or not finished in its budget.
         public var bound: Bound?
+        /// Which computation proved `bound`.
+        public var boundMethod: BoundMethod?
+        /// Whether `scoreAfter` equals `bound` (both parts): the plan is proven optimal.
+        public var optimal: Bool {
+            guard let bound, scoreAfter.hard == 0 else { return false }
+            return scoreAfter.unserved == bound.unserved && scoreAfter.cost == bound.cost
+        }
         /// The unpinned (order, slot) units that differ from the starting plan.
         public var changes: [PlanChange]
         /// `changes.count`.
@@ -56,6 +66,9 @@ extension Scheduling {
         public var iterations: Int
         public var boundSeconds: Double
         public var searchSeconds: Double
+        /// Time and branch-and-bound nodes of the exact (CBC) step, 0 when it did not run.
+        public var exactSeconds: Double = 0
+        public var exactNodes: Int = 0
     }
 
     /// Re-optimises one capability: construction, then large neighbourhood search until the time
@@ -103,12 +116,20 @@ extension Scheduling {
         // The per-order bound (each order alone in all the capacity) is free after construction;
         // keep whichever bound is larger — both are valid, so their maximum is too.
         var bound: Bound? = nil
+        var boundMethod: BoundMethod? = nil
         if options.computeBound {
             bound = search.soloBound
+            boundMethod = bound == nil ? nil : .perOrder
             if let flow = flowBound {
-                if let solo = bound, (flow.unserved, flow.cost) <= (solo.unserved, solo.cost) { } else { bound = flow }
+                if let solo = bound, (flow.unserved, flow.cost) <= (solo.unserved, solo.cost) { } else { bound = flow; boundMethod = .transportation }
             }
         }
+        // Small enough for the exact model: CBC on a thread of its own beside the search, or
+        // after 40 % of the search when this solve has one thread (see Solver+Exact).
+        let exactRun = ExactRun(index, options: options)
+        exactRun?.startParallel(incumbent: search.state.plan(), unservedBound: bound?.unserved, until: searchDeadline, clock: clock)
+        let improveUntil = exactRun.map { $0.parallel ? searchDeadline : clock.now.advanced(by: clock.now.duration(to: searchDeadline) * 0.4) }
+            ?? searchDeadline
         let maxIterations = options.maxIterations ?? .max
         var lastReport = clock.now
         let fraction = { (iterations: Int) -> Double in
@@ -123,7 +144,12 @@ extension Scheduling {
                 lastReport = now
                 progress(0.05 + 0.9 * fraction(iterations))
             }
-            return now >= searchDeadline
+            return now >= improveUntil || exactRun?.isProven == true
+        }
+        let exact = exactRun?.finish(search: search, bound: bound, until: searchDeadline, clock: clock)
+        if let b = exact?.bound, bound.map({ (b.unserved, b.cost) > ($0.unserved, $0.cost) }) ?? true {
+            bound = b
+            boundMethod = .mip
         }
         // The final polish gets its slice even if construction ran late.
         let finishDeadline = clock.now.advanced(by: finishShare)
@@ -138,12 +164,17 @@ extension Scheduling {
             if let lagrangian = Scheduling.lagrangianBound(index, shouldStop: { clock.now >= lagrangianDeadline }),
                bound.map({ (lagrangian.unserved, lagrangian.cost) > ($0.unserved, $0.cost) }) ?? true {
                 bound = lagrangian
+                boundMethod = .lagrangian
             }
             boundSeconds += seconds(lagrangianStart.duration(to: clock.now))
         }
 
         var plan = search.state.plan()
         var after = verify(problem, plan: plan, start: problem.allocations)
+        if let exactPlan = exact?.plan {
+            let checked = verify(problem, plan: exactPlan, start: problem.allocations)
+            if checked.isValid && (!after.isValid || checked.score < after.score) { plan = exactPlan; after = checked }
+        }
         var fellBack = false
         if !after.isValid || before.score < after.score {
             fellBack = true
@@ -152,9 +183,10 @@ extension Scheduling {
         }
         progress?(1)
         return SolveResult(capability: problem.capability, plan: plan, scoreBefore: before.score, scoreAfter: after.score,
-                           violations: after.violations, bound: bound,
+                           violations: after.violations, bound: bound, boundMethod: boundMethod,
                            changes: diff(from: problem.allocations, to: plan), fellBack: fellBack,
-                           iterations: search.iterations, boundSeconds: boundSeconds, searchSeconds: searchSeconds)
+                           iterations: search.iterations, boundSeconds: boundSeconds, searchSeconds: searchSeconds,
+                           exactSeconds: exact?.seconds ?? 0, exactNodes: exact?.nodes ?? 0)
     }
 
     /// Solves every capability's subproblem, `options.workers` at a time, on Dispatch threads
@@ -181,6 +213,8 @@ extension Scheduling {
         guard !problems.isEmpty else { return completion([]) }
         let waves = (problems.count + options.workers - 1) / options.workers
         var perProblem = options
+        // Threads of each solve: spare workers go to the exact step (see ExactRun).
+        perProblem.workers = max(1, options.workers / problems.count)
         if waves > 1 {
             // Several waves share the wall-clock budget.
             perProblem.timeLimit = options.timeLimit / waves

@@ -157,7 +157,8 @@ final class UnsafeBox: @unchecked Sendable { var results: [Scheduling.SolveResul
 
 // MARK: JSON for the CP-SAT reference
 
-func exportInstance(_ p: Scheduling.Problem, spec: Scheduling.InstanceSpec, weft: Scheduling.SolveResult, greedy: Scheduling.Score, to path: String) {
+func exportInstance(_ p: Scheduling.Problem, spec: Scheduling.InstanceSpec, weft: Scheduling.SolveResult, greedy: Scheduling.Score, to path: String,
+                    quiet: Bool = false) {
     let factories: [[String: Any]] = p.factories.map {
         ["id": $0.id, "active": $0.active, "region": $0.region, "certifications": $0.certifications.sorted(),
          "lead_days": $0.leadDays, "setup_cost": $0.setupCost, "batch_cost": $0.batchCost, "batch_units": $0.batchUnits ?? 0]
@@ -188,7 +189,7 @@ func exportInstance(_ p: Scheduling.Problem, spec: Scheduling.InstanceSpec, weft
     ]
     let data = try! JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys])
     try! data.write(to: URL(fileURLWithPath: path))
-    print("  wrote \(path)")
+    if !quiet { print("  wrote \(path)") }
 }
 
 /// Scores a plan written by cpsat_reference.py with WeftCore's verifier.
@@ -245,6 +246,8 @@ case "run": runInstance(args)
 case "multi": runMulti(args)
 case "verify": verifyPlan(args)
 case "pool-compare": poolCompare(args)
+case "sweep": runSweep(args)
+case "exact-debug": exactDebug(args)
 default:
     print("""
     usage: solver-bench placement
@@ -253,5 +256,7 @@ default:
            solver-bench multi [--capabilities N] [--workers N] [--bound-after] (+ run's instance flags)
            solver-bench verify --plan PLAN.json (+ the instance flags used to export it)
            solver-bench pool-compare [--time SECONDS] (+ run's instance flags; pooled shapes)
+           solver-bench sweep [--count 30] [--time SECONDS] [--seed S] [--dir DIR] [--label NAME] [--exact-limit COLUMNS]
+                              (small instances of every shape; small_sweep.py compares them with CP-SAT)
     """)
 }

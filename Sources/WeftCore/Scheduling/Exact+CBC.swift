@@ -1,0 +1,178 @@
+import CCbc
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Scheduling {
+    /// What the exact solver found for one capability.
+    struct ExactOutcome: Sendable {
+        /// The best integer plan CBC found (pinned allocations included), unverified; nil if none.
+        var plan: [Allocation]?
+        /// A proven lower bound; nil when not even stage 1 produced one.
+        var bound: Bound?
+        /// Whether both stages were solved to proven optimality (the plan then meets `bound`).
+        var proven: Bool
+        var seconds: Double
+        /// Branch-and-bound nodes of both stages.
+        var nodes: Int
+    }
+
+    /// Solves `model` lexicographically with CBC within `timeLimit`: stage 1 the least
+    /// unserved (skipped when `incumbent` already meets `unservedBound`, which then proves it),
+    /// stage 2 the least cost with unserved held there. `incumbent` (a valid plan) seeds both
+    /// stages as a MIP start.
+    ///
+    /// **Bounds from CBC.** When CBC proves a stage optimal, that stage's bound is its objective
+    /// (all objective coefficients are integers, so CBC prunes to whole units); otherwise its
+    /// best possible objective, rounded up after subtracting a relative tolerance of 1e-9 (CBC
+    /// works in floating point). A stage-1 bound without stage 2 carries only the pinned cost.
+    static func exactSolve(_ index: ProblemIndex, model: ExactModel, incumbent: (plan: [Allocation], score: Score)?,
+                           unservedBound: Int64?, timeLimit: Duration) -> ExactOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = start.advanced(by: timeLimit)
+        func left() -> Double { max(0, seconds(clock.now.duration(to: deadline))) }
+        var outcome = ExactOutcome(plan: nil, bound: nil, proven: false, seconds: 0, nodes: 0)
+        func done() -> ExactOutcome {
+            outcome.seconds = seconds(start.duration(to: clock.now))
+            return outcome
+        }
+        let startValues = incumbent.flatMap { model.values(of: $0.plan, index: index) }
+
+        // Stage 1: most priority-weighted units served.
+        var servedTarget: Int64
+        var stageOneValues: [Double]? = nil
+        if let incumbent, let unservedBound, incumbent.score.hard == 0, incumbent.score.unserved == unservedBound {
+            servedTarget = model.baseUnserved - unservedBound
+        } else {
+            var weights = [Double](repeating: 0, count: model.columns.count)
+            for i in 0..<model.xCount { weights[model.xColumn[i]] = -Double(model.priority[model.xOrder[i]]) }
+            let r = runCBC(model, objective: weights, extraRow: nil, start: startValues, seconds: left() * 0.5)
+            outcome.nodes += r.nodes
+            if let values = r.values {
+                stageOneValues = values
+                outcome.plan = model.plan(from: values, index: index)
+            }
+            guard let best = r.bestBound else { return done() }
+            // Σ priority·x ≤ −best, so unserved ≥ U₀ + best.
+            let lowest = r.proven && r.values != nil ? r.objective! : best
+            let unservedLow = model.baseUnserved + ceilInteger(lowest, proven: r.proven && r.values != nil)
+            outcome.bound = Bound(unserved: unservedLow, cost: model.baseCost)
+            guard r.proven, r.values != nil else { return done() }
+            servedTarget = model.baseUnserved - unservedLow
+        }
+
+        // Stage 2: least cost with Σ priority·x ≥ the stage-1 optimum.
+        var weights = [Double](repeating: 0, count: model.columns.count)
+        var row: [(Int, Double)] = []
+        for i in 0..<model.xCount { row.append((model.xColumn[i], Double(model.priority[model.xOrder[i]]))) }
+        for (i, c) in model.columns.enumerated() { weights[i] = c.cost }
+        let seed = stageOneValues ?? startValues
+        let r = runCBC(model, objective: weights, extraRow: (row, Double(servedTarget)), start: seed, seconds: left())
+        outcome.nodes += r.nodes
+        if let values = r.values { outcome.plan = model.plan(from: values, index: index) }
+        let unserved = model.baseUnserved - servedTarget
+        if let best = r.bestBound {
+            let exact = r.proven && r.values != nil
+            outcome.bound = Bound(unserved: unserved, cost: model.baseCost + ceilInteger(exact ? r.objective! : best, proven: exact))
+            outcome.proven = exact
+        } else {
+            outcome.bound = Bound(unserved: unserved, cost: model.baseCost)
+        }
+        return done()
+    }
+
+    /// ⌈v⌉ of a bound from CBC: the objective itself when proven, else with a 1e-9 relative
+    /// tolerance taken off first.
+    static func ceilInteger(_ v: Double, proven: Bool) -> Int64 {
+        if proven { return Int64(v.rounded()) }
+        let slack = 1e-9 * max(1, abs(v)) + 1e-6
+        return Int64((v - slack).rounded(.up))
+    }
+
+    struct CBCResult {
+        var values: [Double]?
+        var objective: Double?
+        var bestBound: Double?
+        var proven: Bool
+        var nodes: Int
+    }
+
+    /// One CBC solve of `model` with the given objective (minimised), optionally one more row
+    /// `Σ entries ≥ lower`, a MIP start and a time limit.
+    static func runCBC(_ model: ExactModel, objective: [Double], extraRow: ([(Int, Double)], Double)?,
+                       start: [Double]?, seconds limit: Double, writeLP: String? = nil) -> CBCResult {
+        guard limit > 0.01 else { return CBCResult(values: nil, objective: nil, bestBound: nil, proven: false, nodes: 0) }
+        // Rows (CSR) to columns (CSC).
+        let n = model.columns.count
+        var rowLower = model.rowLower, rowUpper = model.rowUpper
+        var entries: [(row: Int, col: Int, value: Double)] = []
+        entries.reserveCapacity(model.rowIndex.count + (extraRow?.0.count ?? 0))
+        for r in 0..<model.rowCount {
+            for k in model.rowStart[r]..<model.rowStart[r + 1] { entries.append((r, Int(model.rowIndex[k]), model.rowValue[k])) }
+        }
+        if let (row, lower) = extraRow {
+            let r = rowLower.count
+            for (c, v) in row { entries.append((r, c, v)) }
+            rowLower.append(lower)
+            rowUpper.append(ExactModel.infinity)
+        }
+        var counts = [Int](repeating: 0, count: n + 1)
+        for e in entries { counts[e.col + 1] += 1 }
+        for c in 0..<n { counts[c + 1] += counts[c] }
+        var next = counts
+        var index = [Int32](repeating: 0, count: entries.count)
+        var value = [Double](repeating: 0, count: entries.count)
+        for e in entries {
+            index[next[e.col]] = Int32(e.row)
+            value[next[e.col]] = e.value
+            next[e.col] += 1
+        }
+        let starts = counts.map { CoinBigIndex($0) }
+        let lower = model.columns.map(\.lower), upper = model.columns.map(\.upper)
+        let infinity = ExactModel.infinity
+        let cbcInfinity = 1e30
+        rowLower = rowLower.map { $0 == -infinity ? -cbcInfinity : $0 }
+        rowUpper = rowUpper.map { $0 == infinity ? cbcInfinity : $0 }
+
+        guard let m = Cbc_newModel() else { return CBCResult(values: nil, objective: nil, bestBound: nil, proven: false, nodes: 0) }
+        defer { Cbc_deleteModel(m) }
+        Cbc_loadProblem(m, Int32(n), Int32(rowLower.count), starts, index, value, lower, upper, objective, rowLower, rowUpper)
+        for (c, column) in model.columns.enumerated() where column.integer { Cbc_setInteger(m, Int32(c)) }
+        Cbc_setLogLevel(m, writeLP == nil && getenv("WEFT_CBC_LOG") == nil ? 0 : 1)
+        if let writeLP { Cbc_writeLp(m, writeLP) }
+        Cbc_setParameter(m, "timeMode", "elapsed")
+        Cbc_setMaximumSeconds(m, limit)
+        Cbc_setAllowableGap(m, 0.5)   // integer objective: a gap below one unit proves optimality
+        Cbc_setAllowableFractionGap(m, 0)
+        if let start, start.count == n {
+            let cols = (0..<n).map { Int32($0) }
+            Cbc_setMIPStartI(m, Int32(n), cols, start)
+        }
+        Cbc_solve(m)
+        let nodes = Int(Cbc_getNodeCount(m))
+        let hasSolution = Cbc_numberSavedSolutions(m) > 0 || (Cbc_isProvenOptimal(m) != 0)
+        var values: [Double]? = nil
+        var objectiveValue: Double? = nil
+        if hasSolution, let solution = Cbc_getColSolution(m) {
+            values = Array(UnsafeBufferPointer(start: solution, count: n))
+            objectiveValue = Cbc_getObjValue(m)
+        }
+        let proven = Cbc_isProvenOptimal(m) != 0
+        let best = Cbc_getBestPossibleObjValue(m)
+        let bestBound: Double? = Cbc_isProvenInfeasible(m) != 0 || !best.isFinite || abs(best) >= 1e29 ? nil : best
+        return CBCResult(values: values, objective: objectiveValue, bestBound: bestBound, proven: proven, nodes: nodes)
+    }
+}
+
+extension Scheduling {
+    public static func _exactDebug(_ problem: Problem, lp: String) {
+        let index = ProblemIndex(problem)
+        guard let model = ExactModel(index, columnLimit: 100_000) else { print("too big"); return }
+        print("columns \(model.columns.count) rows \(model.rowCount) x \(model.xCount) base \(model.baseUnserved) \(model.baseCost)")
+        let c0 = clock()
+        let r = exactSolve(index, model: model, incumbent: nil, unservedBound: nil, timeLimit: .seconds(20))
+        print("proven \(r.proven) bound \(String(describing: r.bound)) nodes \(r.nodes) wall \(r.seconds) cpu \(Double(clock() - c0) / Double(CLOCKS_PER_SEC))")
+        if let plan = r.plan { print("plan verified: \(verify(problem, plan: plan).score)") }
+    }
+}
