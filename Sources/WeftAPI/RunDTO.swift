@@ -32,6 +32,18 @@ struct CapabilityRunDTO: Codable, Sendable {
     var scoreBefore: Scheduling.Score?
     var scoreAfter: Scheduling.Score?
     var bound: Scheduling.Bound?
+    /// Relative cost gap `(score_after.cost − bound.cost) / score_after.cost` when unserved
+    /// equals the bound's; nil otherwise.
+    var gap: Double?
+    /// Relative unserved gap `(score_after.unserved − bound.unserved) / score_after.unserved`
+    /// (0 when they are equal).
+    var unservedGap: Double?
+    /// Whether the plan's score equals the proven bound (both parts): no valid plan is better.
+    /// (Optional, like the other new fields, so that details stored before they existed still
+    /// decode.)
+    var optimal: Bool?
+    /// Which computation proved the bound (`per_order`, `transportation`, `lagrangian`, `mip`).
+    var boundMethod: String?
     /// (order, slot) pairs whose unpinned units changed.
     var moved = 0
     var iterations = 0
@@ -43,6 +55,8 @@ struct CapabilityRunDTO: Codable, Sendable {
     var loadMs = 0
     var boundMs = 0
     var searchMs = 0
+    /// Of `search_ms`, the exact (CBC) step, which runs beside the search when a thread is free.
+    var exactMs: Int?
     var writeMs = 0
 
     init(capability: String) {
@@ -84,6 +98,10 @@ struct RunDTO: Encodable, Sendable {
     /// `(score_after.cost − bound.cost) / score_after.cost` when the plan serves as much as the
     /// bound allows; null otherwise (the gap is then in unserved units).
     var gap: Double?
+    /// `(score_after.unserved − bound.unserved) / score_after.unserved`, 0 when equal.
+    var unservedGap: Double?
+    /// Whether `score_after` equals `bound` (both parts): every capability's plan is proven optimal.
+    var optimal: Bool?
     var moved: Int?
     var createdAt: Date
     var startedAt: Date?
@@ -106,7 +124,11 @@ struct RunDTO: Encodable, Sendable {
         scoreBefore = Self.decode(run.scoreBefore)
         scoreAfter = Self.decode(run.scoreAfter)
         bound = Self.decode(run.bound)
-        if let bound, let scoreAfter { gap = bound.costGap(of: scoreAfter) }
+        if let bound, let scoreAfter {
+            gap = bound.costGap(of: scoreAfter)
+            unservedGap = bound.unservedGap(of: scoreAfter)
+            optimal = bound.isMet(by: scoreAfter)
+        }
         moved = run.moved
         createdAt = run.createdAt
         startedAt = run.startedAt
@@ -127,7 +149,7 @@ struct RunDTO: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, status, capabilities, dryRun, timeLimitMs, seed, asOf, progress, scoreBefore, scoreAfter, bound, gap, moved
+        case id, status, capabilities, dryRun, timeLimitMs, seed, asOf, progress, scoreBefore, scoreAfter, bound, gap, unservedGap, optimal, moved
         case createdAt, startedAt, finishedAt, error, timings, capabilityResults, diff
     }
 
@@ -146,6 +168,8 @@ struct RunDTO: Encodable, Sendable {
         try c.encode(scoreAfter, forKey: .scoreAfter)
         try c.encode(bound, forKey: .bound)
         try c.encode(gap, forKey: .gap)
+        try c.encode(unservedGap, forKey: .unservedGap)
+        try c.encode(optimal, forKey: .optimal)
         try c.encode(moved, forKey: .moved)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(startedAt, forKey: .startedAt)

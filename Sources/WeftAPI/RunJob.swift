@@ -161,6 +161,11 @@ final class RunJob: Sendable {
         work.result.scoreBefore = solved.scoreBefore
         work.result.scoreAfter = solved.scoreAfter
         work.result.bound = solved.bound
+        work.result.gap = solved.bound?.costGap(of: solved.scoreAfter)
+        work.result.unservedGap = solved.bound?.unservedGap(of: solved.scoreAfter)
+        work.result.optimal = solved.optimal
+        work.result.boundMethod = solved.boundMethod?.rawValue
+        work.result.exactMs = (work.result.exactMs ?? 0) + Int((solved.exactSeconds * 1000).rounded())
         work.result.moved = solved.moved
         work.result.iterations += solved.iterations
         work.result.attempts += 1

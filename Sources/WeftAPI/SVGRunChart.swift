@@ -57,6 +57,10 @@ struct SVGRunChart {
                 svg.element("circle", ["cx": cx, "cy": y(before), "r": 4, "fill": "#ffffff", "stroke": "#6b7280", "stroke-width": 2],
                             title: "\(label): before \(format(before))")
             }
+            if let after = run.after[keyPath: value], Self.isOptimal(run) {
+                svg.element("circle", ["cx": cx, "cy": y(after), "r": 9, "fill": "none", "stroke": "#16a34a", "stroke-width": 2, "class": "optimal"],
+                            title: "\(label): proven optimal (the plan meets its lower bound)")
+            }
             if let after = run.after[keyPath: value] {
                 svg.element("circle", ["cx": cx, "cy": y(after), "r": 5, "fill": run.dryRun ? "#93c5fd" : "#2563eb"], title: "\(label): after \(format(after))")
             } else if run.status == "failed" {
@@ -74,6 +78,12 @@ struct SVGRunChart {
         let minutes = Int((seconds % 86_400 + 86_400) % 86_400 / 60)
         let hh = minutes / 60, mm = minutes % 60
         return "\(shortDay(Day(unixSeconds: seconds))) \(hh < 10 ? "0" : "")\(hh):\(mm < 10 ? "0" : "")\(mm)"
+    }
+
+    /// A run whose plan meets its lower bound in both parts: proven optimal.
+    static func isOptimal(_ run: ReportRecords.RunPoint) -> Bool {
+        guard run.after.hard == 0, let unserved = run.after.unserved, let cost = run.after.cost else { return false }
+        return unserved == run.bound.unserved && cost == run.bound.cost
     }
 
     private func line(_ values: [Int64?], y: (Int64) -> Double, colour: String, dashed: Bool, into svg: inout SVGBuilder) {
@@ -95,6 +105,8 @@ struct SVGRunChart {
             svg.element("line", ["x1": 350, "x2": 368, "y1": 8, "y2": 8, "stroke": "#16a34a", "stroke-width": 3])
             svg.text("lower bound (no plan can beat it)", ["x": 374, "y": 12])
             svg.text("✕ failed", ["x": 590, "y": 12, "fill": "#dc2626"])
+            svg.element("circle", ["cx": 668, "cy": 8, "r": 7, "fill": "none", "stroke": "#16a34a", "stroke-width": 2])
+            svg.text("proven optimal (meets the bound)", ["x": 680, "y": 12])
         }
     }
 }

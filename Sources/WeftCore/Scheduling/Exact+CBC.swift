@@ -1,7 +1,8 @@
 import CCbc
-#if canImport(Glibc)
-import Glibc
-#endif
+import Synchronization
+
+/// Serialises CBC solves (see `runCBC`).
+private let cbcLock = Mutex<Void>(())
 
 extension Scheduling {
     /// What the exact solver found for one capability.
@@ -27,7 +28,7 @@ extension Scheduling {
     /// best possible objective, rounded up after subtracting a relative tolerance of 1e-9 (CBC
     /// works in floating point). A stage-1 bound without stage 2 carries only the pinned cost.
     static func exactSolve(_ index: ProblemIndex, model: ExactModel, incumbent: (plan: [Allocation], score: Score)?,
-                           unservedBound: Int64?, timeLimit: Duration) -> ExactOutcome {
+                           unservedBound: Int64?, timeLimit: Duration, nodeLimit: Int? = nil) -> ExactOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: timeLimit)
@@ -38,6 +39,15 @@ extension Scheduling {
             return outcome
         }
         let startValues = incumbent.flatMap { model.values(of: $0.plan, index: index) }
+        if model.xCount == 0 {
+            // Nothing movable: the pinned plan is the only one (valid if no floor asks for more).
+            outcome.plan = index.pinned
+            if (0..<model.rowCount).allSatisfy({ model.rowLower[$0] <= 0 && model.rowUpper[$0] >= 0 || model.rowStart[$0] != model.rowStart[$0 + 1] }) {
+                outcome.bound = Bound(unserved: model.baseUnserved, cost: model.baseCost)
+                outcome.proven = true
+            }
+            return done()
+        }
 
         // Stage 1: most priority-weighted units served.
         var servedTarget: Int64
@@ -47,7 +57,7 @@ extension Scheduling {
         } else {
             var weights = [Double](repeating: 0, count: model.columns.count)
             for i in 0..<model.xCount { weights[model.xColumn[i]] = -Double(model.priority[model.xOrder[i]]) }
-            let r = runCBC(model, objective: weights, extraRow: nil, start: startValues, seconds: left() * 0.5)
+            let r = runCBC(model, objective: weights, extraRow: nil, start: startValues, seconds: left() * 0.5, nodes: nodeLimit)
             outcome.nodes += r.nodes
             if let values = r.values {
                 stageOneValues = values
@@ -58,7 +68,11 @@ extension Scheduling {
             let lowest = r.proven && r.values != nil ? r.objective! : best
             let unservedLow = model.baseUnserved + ceilInteger(lowest, proven: r.proven && r.values != nil)
             outcome.bound = Bound(unserved: unservedLow, cost: model.baseCost)
-            guard r.proven, r.values != nil else { return done() }
+            // Stage 1 is settled when CBC proved it, or when a plan in hand meets its bound.
+            let met = [incumbent?.score, outcome.plan.map { score(index.problem, plan: $0) }].contains {
+                $0.map { $0.hard == 0 && $0.unserved == unservedLow } ?? false
+            }
+            guard (r.proven && r.values != nil) || met else { return done() }
             servedTarget = model.baseUnserved - unservedLow
         }
 
@@ -68,7 +82,7 @@ extension Scheduling {
         for i in 0..<model.xCount { row.append((model.xColumn[i], Double(model.priority[model.xOrder[i]]))) }
         for (i, c) in model.columns.enumerated() { weights[i] = c.cost }
         let seed = stageOneValues ?? startValues
-        let r = runCBC(model, objective: weights, extraRow: (row, Double(servedTarget)), start: seed, seconds: left())
+        let r = runCBC(model, objective: weights, extraRow: (row, Double(servedTarget)), start: seed, seconds: left(), nodes: nodeLimit)
         outcome.nodes += r.nodes
         if let values = r.values { outcome.plan = model.plan(from: values, index: index) }
         let unserved = model.baseUnserved - servedTarget
@@ -101,8 +115,9 @@ extension Scheduling {
     /// One CBC solve of `model` with the given objective (minimised), optionally one more row
     /// `Σ entries ≥ lower`, a MIP start and a time limit.
     static func runCBC(_ model: ExactModel, objective: [Double], extraRow: ([(Int, Double)], Double)?,
-                       start: [Double]?, seconds limit: Double, writeLP: String? = nil) -> CBCResult {
+                       start: [Double]?, seconds limit: Double, nodes: Int? = nil) -> CBCResult {
         guard limit > 0.01 else { return CBCResult(values: nil, objective: nil, bestBound: nil, proven: false, nodes: 0) }
+        let waitStart = ContinuousClock().now
         // Rows (CSR) to columns (CSC).
         let n = model.columns.count
         var rowLower = model.rowLower, rowUpper = model.rowUpper
@@ -135,14 +150,28 @@ extension Scheduling {
         rowLower = rowLower.map { $0 == -infinity ? -cbcInfinity : $0 }
         rowUpper = rowUpper.map { $0 == infinity ? cbcInfinity : $0 }
 
+        // CBC's driver (CbcMain1 behind Cbc_solve) keeps state in statics: two solves at once
+        // corrupt each other (seen as CBC falling into its interactive prompt). One at a time.
+        return cbcLock.withLock { _ in
+            let limit = limit - seconds(waitStart.duration(to: ContinuousClock().now))
+            guard limit > 0.01 else { return CBCResult(values: nil, objective: nil, bestBound: nil, proven: false, nodes: 0) }
+            return solveLocked(n: n, starts: starts, index: index, value: value, lower: lower, upper: upper, objective: objective,
+                               rowLower: rowLower, rowUpper: rowUpper, integer: model.columns.map(\.integer), start: start,
+                               limit: limit, nodes: nodes)
+        }
+    }
+
+    private static func solveLocked(n: Int, starts: [CoinBigIndex], index: [Int32], value: [Double], lower: [Double], upper: [Double],
+                                    objective: [Double], rowLower: [Double], rowUpper: [Double], integer: [Bool], start: [Double]?,
+                                    limit: Double, nodes: Int?) -> CBCResult {
         guard let m = Cbc_newModel() else { return CBCResult(values: nil, objective: nil, bestBound: nil, proven: false, nodes: 0) }
         defer { Cbc_deleteModel(m) }
         Cbc_loadProblem(m, Int32(n), Int32(rowLower.count), starts, index, value, lower, upper, objective, rowLower, rowUpper)
-        for (c, column) in model.columns.enumerated() where column.integer { Cbc_setInteger(m, Int32(c)) }
-        Cbc_setLogLevel(m, writeLP == nil && getenv("WEFT_CBC_LOG") == nil ? 0 : 1)
-        if let writeLP { Cbc_writeLp(m, writeLP) }
+        for c in 0..<n where integer[c] { Cbc_setInteger(m, Int32(c)) }
+        Cbc_setLogLevel(m, 0)
         Cbc_setParameter(m, "timeMode", "elapsed")
         Cbc_setMaximumSeconds(m, limit)
+        if let nodes { Cbc_setMaximumNodes(m, Int32(clamping: nodes)) }
         Cbc_setAllowableGap(m, 0.5)   // integer objective: a gap below one unit proves optimality
         Cbc_setAllowableFractionGap(m, 0)
         if let start, start.count == n {
@@ -162,17 +191,5 @@ extension Scheduling {
         let best = Cbc_getBestPossibleObjValue(m)
         let bestBound: Double? = Cbc_isProvenInfeasible(m) != 0 || !best.isFinite || abs(best) >= 1e29 ? nil : best
         return CBCResult(values: values, objective: objectiveValue, bestBound: bestBound, proven: proven, nodes: nodes)
-    }
-}
-
-extension Scheduling {
-    public static func _exactDebug(_ problem: Problem, lp: String) {
-        let index = ProblemIndex(problem)
-        guard let model = ExactModel(index, columnLimit: 100_000) else { print("too big"); return }
-        print("columns \(model.columns.count) rows \(model.rowCount) x \(model.xCount) base \(model.baseUnserved) \(model.baseCost)")
-        let c0 = clock()
-        let r = exactSolve(index, model: model, incumbent: nil, unservedBound: nil, timeLimit: .seconds(20))
-        print("proven \(r.proven) bound \(String(describing: r.bound)) nodes \(r.nodes) wall \(r.seconds) cpu \(Double(clock() - c0) / Double(CLOCKS_PER_SEC))")
-        if let plan = r.plan { print("plan verified: \(verify(problem, plan: plan).score)") }
     }
 }

@@ -37,6 +37,7 @@ struct ExactModel {
     /// The y column of each (order, factory) pair, and the n column of each (slot, group).
     var yColumn: [PairKey: Int] = [:]
     var batchColumn: [SlotGroupKey: Int] = [:]
+    var batchTerms: [BatchTerm] = []
     /// Unserved and cost of the pinned allocations alone (the constants U₀, C₀).
     var baseUnserved: Int64 = 0
     var baseCost: Int64 = 0
@@ -69,10 +70,7 @@ struct ExactModel {
     init?(_ index: ProblemIndex, columnLimit: Int) {
         let problem = index.problem
         let orders = problem.orders, slots = problem.slots
-        // Size check first (x columns dominate).
-        var estimate = 0
-        for o in orders.indices { estimate += index.segmentCount[o] + index.pairs(o).count }
-        guard estimate <= columnLimit else { return nil }
+        guard ExactModel.columnEstimate(index) <= columnLimit else { return nil }
 
         let pinnedScore = Scheduling.score(problem, plan: index.pinned)
         baseUnserved = pinnedScore.unserved
@@ -135,6 +133,14 @@ struct ExactModel {
             addRow(slotEntries[s], lower: -ExactModel.infinity, upper: Double(index.capacity[s]))
         }
         addBatchRows(index, xOfSlotByOrder: xOfSlotByOrder)
+    }
+
+    /// At least the number of x and y columns (a slot without free units has none): a cheap
+    /// size check before building.
+    static func columnEstimate(_ index: ProblemIndex) -> Int {
+        var estimate = 0
+        for o in index.problem.orders.indices { estimate += index.segmentCount[o] + index.pairs(o).count }
+        return estimate
     }
 
     /// The column values of `plan` (pinned allocations ignored), for a MIP start; nil when the

@@ -26,20 +26,34 @@ extension Scheduling {
 /// seeded with the search's best plan. Either way CBC's plan is a candidate that the caller
 /// verifies, and its bound is kept when lexicographically larger (both are valid, so the
 /// larger is too).
+///
+/// Models over the exact limit but within ``Scheduling/SolverOptions/rootBoundColumnLimit`` get
+/// CBC's root bound only (node limit 0: the LP relaxation with the linking, minimum-lot and
+/// split rows, plus root cuts), in parallel mode only: a stronger bound where it finishes in
+/// time, never at the search's expense.
 final class ExactRun: @unchecked Sendable {
     let index: ProblemIndex
-    let model: ExactModel
+    /// Column limit of the model (built on CBC's thread in parallel mode).
+    let limit: Int
     let parallel: Bool
+    let nodeLimit: Int?
+    /// Over ``Scheduling/SolverOptions/exactColumnLimit``: CBC's root bound only (node limit 0).
+    let rootOnly: Bool
     private let lock = Mutex<(outcome: Scheduling.ExactOutcome?, proven: Bool)>((nil, false))
     private let done = DispatchSemaphore(value: 0)
     private var started = false
 
     init?(_ index: ProblemIndex, options: Scheduling.SolverOptions) {
         guard options.exactColumnLimit > 0, !index.problem.orders.isEmpty,
-              let model = ExactModel(index, columnLimit: options.exactColumnLimit) else { return nil }
-        self.index = index
-        self.model = model
+              options.maxIterations == nil || options.exactNodeLimit != nil else { return nil }
         parallel = options.workers >= 2
+        let limit = parallel ? max(options.exactColumnLimit, options.rootBoundColumnLimit) : options.exactColumnLimit
+        let columns = ExactModel.columnEstimate(index)
+        guard columns <= limit else { return nil }
+        self.index = index
+        self.limit = limit
+        rootOnly = columns > options.exactColumnLimit
+        nodeLimit = rootOnly ? 0 : options.exactNodeLimit
     }
 
     var isProven: Bool { lock.withLock { $0.proven } }
@@ -51,11 +65,16 @@ final class ExactRun: @unchecked Sendable {
         let limit = clock.now.duration(to: deadline)
         guard limit > .milliseconds(20) else { return }
         started = true
-        let score = Scheduling.verify(index.problem, plan: incumbent, start: index.problem.allocations).score
+        let columnLimit = self.limit
         DispatchQueue.global(qos: .userInitiated).async { [self] in
-            let outcome = Scheduling.exactSolve(index, model: model, incumbent: (incumbent, score),
-                                                unservedBound: unservedBound, timeLimit: limit)
-            lock.withLock { $0 = (outcome, outcome.proven) }
+            let score = Scheduling.verify(index.problem, plan: incumbent, start: index.problem.allocations).score
+            var outcome: Scheduling.ExactOutcome? = nil
+            if let model = ExactModel(index, columnLimit: columnLimit) {
+                let left = clock.now.duration(to: deadline)
+                outcome = Scheduling.exactSolve(index, model: model, incumbent: (incumbent, score),
+                                                unservedBound: unservedBound, timeLimit: left, nodeLimit: nodeLimit)
+            }
+            lock.withLock { $0 = (outcome, outcome?.proven ?? false) }
             done.signal()
         }
     }
@@ -72,14 +91,29 @@ final class ExactRun: @unchecked Sendable {
         }
         let limit = clock.now.duration(to: deadline)
         guard limit > .milliseconds(20) else { return nil }
-        // The search may have met the bound already: nothing left to prove.
-        if let bound, search.bestScore <= Scheduling.Score(hard: 0, unserved: bound.unserved, cost: bound.cost) { return nil }
         var plan = index.pinned
         for (o, list) in search.bestAlloc.enumerated() {
             for a in list { plan.append(Scheduling.Allocation(order: o, slot: a.slot, units: a.units)) }
         }
         plan = Scheduling.canonical(plan)
         let score = Scheduling.verify(index.problem, plan: plan, start: index.problem.allocations).score
-        return Scheduling.exactSolve(index, model: model, incumbent: (plan, score), unservedBound: unservedBound, timeLimit: limit)
+        // The search may have met the bound already: nothing left to prove.
+        if let bound, bound.isMet(by: score) { return nil }
+        guard let model = ExactModel(index, columnLimit: self.limit) else { return nil }
+        return Scheduling.exactSolve(index, model: model, incumbent: (plan, score), unservedBound: unservedBound,
+                                     timeLimit: clock.now.duration(to: deadline), nodeLimit: nodeLimit)
+    }
+}
+
+extension Scheduling.Bound {
+    /// `(score.unserved − unserved) / score.unserved`, 0 when they are equal (or both 0).
+    public func unservedGap(of score: Scheduling.Score) -> Double {
+        guard score.unserved > unserved, score.unserved > 0 else { return 0 }
+        return Double(score.unserved - unserved) / Double(score.unserved)
+    }
+
+    /// Whether a valid plan scoring `score` meets this bound in both parts, i.e. is proven optimal.
+    public func isMet(by score: Scheduling.Score) -> Bool {
+        score.hard == 0 && score.unserved == unserved && score.cost == cost
     }
 }

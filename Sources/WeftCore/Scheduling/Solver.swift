@@ -22,6 +22,14 @@ extension Scheduling {
         /// Solve the capability exactly with CBC when its model has at most this many columns
         /// (0: never); see ``Scheduling/exactSolve(_:model:incumbent:unservedBound:timeLimit:)``.
         public var exactColumnLimit: Int = 30_000
+        /// Branch-and-bound nodes of each CBC stage; nil: until the time limit. A search ended by
+        /// `maxIterations` (tests, deterministic plans) runs the exact step only when this is set
+        /// (CBC's root cut loop also looks at the clock, so even a node limit is not fully
+        /// deterministic under load).
+        public var exactNodeLimit: Int? = nil
+        /// Larger models, up to this many columns, get CBC's root bound only (its LP relaxation
+        /// with cuts, no branching), and only when the solve has a spare thread for it.
+        public var rootBoundColumnLimit: Int = 300_000
 
         public init(timeLimit: Duration = .seconds(2), seed: UInt64 = 1, maxIterations: Int? = nil,
                     computeBound: Bool = true, boundTimeLimit: Duration = .seconds(5), workers: Int = 2,
@@ -52,10 +60,7 @@ extension Scheduling {
         /// Which computation proved `bound`.
         public var boundMethod: BoundMethod?
         /// Whether `scoreAfter` equals `bound` (both parts): the plan is proven optimal.
-        public var optimal: Bool {
-            guard let bound, scoreAfter.hard == 0 else { return false }
-            return scoreAfter.unserved == bound.unserved && scoreAfter.cost == bound.cost
-        }
+        public var optimal: Bool { bound?.isMet(by: scoreAfter) ?? false }
         /// The unpinned (order, slot) units that differ from the starting plan.
         public var changes: [PlanChange]
         /// `changes.count`.
@@ -144,7 +149,8 @@ extension Scheduling {
                 lastReport = now
                 progress(0.05 + 0.9 * fraction(iterations))
             }
-            return now >= improveUntil || exactRun?.isProven == true
+            // (A search ended by count does not stop for CBC: the plan must not depend on timing.)
+            return now >= improveUntil || (options.maxIterations == nil && exactRun?.isProven == true)
         }
         let exact = exactRun?.finish(search: search, bound: bound, until: searchDeadline, clock: clock)
         if let b = exact?.bound, bound.map({ (b.unserved, b.cost) > ($0.unserved, $0.cost) }) ?? true {

@@ -55,8 +55,3 @@ func runSweep(_ args: [String]) {
         print("  wrote \(dir)/\(label).json")
     }
 }
-
-func exactDebug(_ args: [String]) {
-    let spec = sweepSpec(Int(flag("i", args)!)!, base: 1)
-    Scheduling._exactDebug(Scheduling.generateInstance(spec), lp: "/tmp/sched-debug")
-}

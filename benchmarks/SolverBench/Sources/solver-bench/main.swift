@@ -247,7 +247,6 @@ case "multi": runMulti(args)
 case "verify": verifyPlan(args)
 case "pool-compare": poolCompare(args)
 case "sweep": runSweep(args)
-case "exact-debug": exactDebug(args)
 default:
     print("""
     usage: solver-bench placement
