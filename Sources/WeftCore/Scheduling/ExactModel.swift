@@ -122,7 +122,7 @@ struct ExactModel {
                     }
                 }
             }
-            if !orderEntries.isEmpty || floorMovable > 0 {
+            if !orderEntries.isEmpty {
                 addRow(orderEntries, lower: Double(floorMovable), upper: Double(rest))
             }
             if splitEntries.count > order.maxFactories {

@@ -20,8 +20,10 @@ extension Scheduling {
         /// Branch-and-bound node limit of each single-order placement inside the search.
         public var placementNodeLimit: Int
         /// Solve the capability exactly with CBC when its model has at most this many columns
-        /// (0: never); see ``Scheduling/exactSolve(_:model:incumbent:unservedBound:timeLimit:)``.
-        public var exactColumnLimit: Int = 30_000
+        /// (0: never); see ``Scheduling/exactSolve(_:model:incumbent:unservedBound:timeLimit:nodeLimit:)``.
+        /// Off by default: CBC crashed once (inside its cut library) during the demo's runs, and
+        /// a crash in C takes the whole server down; benchmarks opt in with 30,000.
+        public var exactColumnLimit: Int = 0
         /// Branch-and-bound nodes of each CBC stage; nil: until the time limit. A search ended by
         /// `maxIterations` (tests, deterministic plans) runs the exact step only when this is set
         /// (CBC's root cut loop also looks at the clock, so even a node limit is not fully

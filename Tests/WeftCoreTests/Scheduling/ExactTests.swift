@@ -105,6 +105,7 @@ struct ExactTests {
             guard let optimum = oracle(p) else { continue }
             var options = Scheduling.SolverOptions(timeLimit: .seconds(30), seed: UInt64(caseIndex), maxIterations: 50, workers: workers)
             options.exactNodeLimit = 10_000
+            options.exactColumnLimit = 30_000
             let result = Scheduling.solve(p, options: options)
             #expect(result.violations.isEmpty)
             #expect(result.scoreAfter == optimum, "case \(caseIndex): \(result.scoreAfter) vs \(optimum)")
@@ -121,7 +122,7 @@ struct ExactTests {
             var options = Scheduling.SolverOptions(timeLimit: .seconds(30), seed: 1, maxIterations: 50, workers: 1)
             options.exactColumnLimit = 0
             let result = Scheduling.solve(p, options: options)
-            #expect(result.exactNodes == 0 && result.boundMethod != .mip)
+            #expect(result.exactNodes == 0 && result.exactSeconds == 0 && result.boundMethod != .mip)
             let bound = result.bound!
             #expect(bound.isBelowOrEqual(optimum), "case \(caseIndex)")
             #expect(result.optimal == (result.scoreAfter == Scheduling.Score(hard: 0, unserved: bound.unserved, cost: bound.cost)))

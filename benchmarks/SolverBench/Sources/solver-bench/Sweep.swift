@@ -15,7 +15,7 @@ func runSweep(_ args: [String]) {
     let count = Int(flag("count", args) ?? "30")!
     let seconds = Double(flag("time", args) ?? "2")!
     let base = UInt64(flag("seed", args) ?? "1")!
-    let exactLimit = flag("exact-limit", args).map { Int($0)! }
+    let exactLimit = Int(flag("exact-limit", args) ?? "30000")!
     let dir = flag("dir", args)
     if let dir { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     var results: [[String: Any]] = []
@@ -26,7 +26,7 @@ func runSweep(_ args: [String]) {
         let problem = Scheduling.generateInstance(spec)
         var options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: spec.seed,
                                                workers: Int(flag("workers", args) ?? "2")!)
-        if let exactLimit { options.exactColumnLimit = exactLimit }
+        options.exactColumnLimit = exactLimit
         let s0 = now()
         let r = Scheduling.solve(problem, options: options)
         let elapsed = now() - s0
