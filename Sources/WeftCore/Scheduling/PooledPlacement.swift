@@ -27,6 +27,12 @@
 /// units gives them, and its plan seeds the incumbent. The search is exact unless it (or an
 /// inner engine call) reaches the node limit: then it returns the best plan found, a proven
 /// lower bound and `exact == false`.
+///
+/// **Work budget.** `nodeLimit` bounds the whole search's work, not only its node count: every
+/// node is charged its relaxation (one unit per 8 segments it sorts) and every inner engine
+/// call the nodes it explored plus one unit per 8 segments, and an inner call gets only what is
+/// left. Without this, a wide candidate set (every slot of every factory with a batch cost)
+/// let one placement run 50,000 nodes × a full inner search each: minutes on one thread.
 struct PooledPlacementEngine {
     private var inner = PlacementEngine()
     private var local = CandidateSet()
@@ -46,6 +52,8 @@ struct PooledPlacementEngine {
     private var items: [(price: Double, units: Int)] = []
     private var target = 0
     private var nodes = 0, nodeLimit = 0
+    /// Work units one relaxation or inner call costs beyond its nodes: one per 8 segments.
+    private var segWork = 0
     private var openBound = Double.infinity
     private var innerExact = true
     private var bestCost = Int64.max
@@ -82,6 +90,7 @@ struct PooledPlacementEngine {
         }
         self.nodeLimit = nodeLimit
         nodes = 0; openBound = .infinity; innerExact = true
+        segWork = segCount / 8
         lotNeed = (0..<cands.count).map { f in
             let existing = cands.existing[f]
             guard existing > 0, existing < max(1, minLot) else { return 0 }
@@ -225,10 +234,11 @@ struct PooledPlacementEngine {
         for i in 0..<segFree.count {
             caps[i] = maxBatches[i] == 0 ? segFree[i] : (decided[i] ? capacity(cands, i, batches: batches[i]) : room[i])
         }
-        let limit = nodeLimit
+        let limit = max(1, nodeLimit - nodes)
         caps.withUnsafeBufferPointer { caps in
             inner.solve(local, free: caps, quantity: target, minLot: minLot, maxFactories: maxFactories, nodeLimit: limit)
         }
+        nodes += inner.exploredNodes + segWork
         if inner.served == target {
             if !inner.exact { innerExact = false; openBound = min(openBound, Double(inner.lowerBound)) }
             record(cands)
@@ -236,7 +246,7 @@ struct PooledPlacementEngine {
     }
 
     private mutating func search(_ cands: CandidateSet, depth: Int, fresh: Bool, fixed: Int64, minLot: Int, maxFactories: Int) {
-        nodes += 1
+        nodes += 1 + segWork
         let lb = relaxation(cands, fixed: fixed)
         if lb == .infinity { return }
         let inc = Double(bestCost)
