@@ -13,13 +13,17 @@ public struct AppConfiguration: Sendable {
     public var runInterval: Duration?
     /// Per-API-key request rate limit; nil: unlimited (the default).
     public var rateLimit: RateLimitConfiguration?
+    /// How long an `Idempotency-Key` is remembered after its first use (`WEFT_IDEMPOTENCY_TTL_SECONDS`);
+    /// after that the key may be used again, for a new request.
+    public var idempotencyTTLSeconds: Int
 
     public init(freezeDays: Int = 1, openAPIPath: String? = nil, runTimeLimitMs: Int = 5_000, runInterval: Duration? = nil,
-                rateLimit: RateLimitConfiguration? = nil) {
+                rateLimit: RateLimitConfiguration? = nil, idempotencyTTLSeconds: Int = 86_400) {
         self.freezeDays = freezeDays
         self.openAPIPath = openAPIPath
         self.runTimeLimitMs = runTimeLimitMs
         self.runInterval = runInterval
         self.rateLimit = rateLimit
+        self.idempotencyTTLSeconds = idempotencyTTLSeconds
     }
 }

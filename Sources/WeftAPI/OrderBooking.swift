@@ -42,7 +42,7 @@ struct OrderBooking {
             let (snapshot, free) = try await view(capability, asOf: asOf)
             let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free)
             let order = Self.order(submission, id: id, served: planned.placement.servedUnits, shortfall: planned.shortfall)
-            let idempotency = submission.idempotency
+            let idempotency = submission.idempotency, ttl = context.configuration.idempotencyTTLSeconds
             let outcome = try await context.pool.transaction { connection -> Round in
                 if let idempotency, let replay = try Self.replay(on: connection, idempotency) {
                     return .replayed(replay)
@@ -54,7 +54,8 @@ struct OrderBooking {
                     let body = try Self.body(stored, placed: planned.placed(in: snapshot), written: written, shortfall: planned.shortfall)
                     if let idempotency {
                         try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
-                                                      requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
+                                                      requestHash: idempotency.requestHash, status: 201, body: body, orderID: id,
+                                                      ttlSeconds: ttl)
                     }
                     return .booked((201, body, false), freeAfter: freeAfter)
                 }
@@ -154,6 +155,7 @@ extension OrderBooking {
         let input = submission.input
         let capability = input.capability.code
         let asOf = submission.asOf
+        let ttl = context.configuration.idempotencyTTLSeconds
         return try await context.pool.transaction { connection -> Answer in
             if let idempotency = submission.idempotency, let replay = try Self.replay(on: connection, idempotency) {
                 return replay
@@ -168,7 +170,8 @@ extension OrderBooking {
             let body = try Self.body(stored, placed: plan.placed, written: written, shortfall: shortfall)
             if let idempotency = submission.idempotency {
                 try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
-                                              requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
+                                              requestHash: idempotency.requestHash, status: 201, body: body, orderID: id,
+                                                      ttlSeconds: ttl)
             }
             return (201, body, false)
         }

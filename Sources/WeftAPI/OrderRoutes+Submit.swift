@@ -18,8 +18,9 @@ extension OrderRoutes {
         let tenant = principal.role == .broker ? "broker:\(brokerID.lowercasedString)" : "admin"
         let submission = OrderBooking.Submission(
             input: input, brokerID: brokerID, releaseDate: release, asOf: asOf,
-            idempotency: key.map { (tenant: tenant, key: $0, requestHash: sha256(request.body)) })
+            idempotency: key.map { (tenant: tenant, key: $0, requestHash: Self.requestHash(request.body)) })
         let (status, body, replayed) = try await OrderBooking(context: context).submit(submission)
+        if key != nil { await context.idempotencyPurge.purgeIfDue(context.pool, logger: context.logger) }
         var headers: HTTPHeaders = ["Content-Type": "application/json; charset=utf-8"]
         if replayed { headers.add(name: "Idempotent-Replayed", value: "true") }
         return Response(status: HTTPResponseStatus(statusCode: status), headers: headers, body: body)
@@ -56,6 +57,14 @@ extension OrderRoutes {
             throw ValidationFailure(field: "due_date", message: "must be on or after release_date (today, \(asOf), when release_date is not given)").httpError
         }
         return release
+    }
+
+    /// What identifies a request under an `Idempotency-Key`: the SHA-256 of its body's
+    /// canonical JSON, so a retry that orders members or spaces them differently is the same
+    /// request. (The body already parsed as an order when this is called.)
+    static func requestHash(_ body: [UInt8]) -> [UInt8] {
+        guard let value = try? JSONValue.parse(body) else { return sha256(body) }
+        return sha256(value.canonicalBytes)
     }
 
     /// The `Idempotency-Key` header: 1 to 255 visible ASCII characters.

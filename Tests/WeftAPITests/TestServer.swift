@@ -15,7 +15,8 @@ struct TestServer {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    static func start(migrated: Bool = true, http: HTTPServerConfiguration = HTTPServerConfiguration()) async throws -> TestServer {
+    static func start(migrated: Bool = true, http: HTTPServerConfiguration = HTTPServerConfiguration(),
+                      configuration: AppConfiguration = AppConfiguration()) async throws -> TestServer {
         var logger = Logger(label: "weft.test.api")
         logger.logLevel = .warning
         let pool: PostgresPool
@@ -28,7 +29,7 @@ struct TestServer {
         }
         let app = WeftApp(context: AppContext(
             pool: pool, migrations: MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger),
-            configuration: AppConfiguration(), logger: logger))
+            configuration: configuration, logger: logger))
         return try await serve(app, databaseURL: url, http: http, logger: logger)
     }
 
@@ -62,9 +63,14 @@ struct TestServer {
     }
 
     func stop() async throws {
+        try await stopServing()
+        pool.close()
+    }
+
+    /// Stops the server but leaves its pool open (for a second server over the same pool).
+    func stopServing() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
-        pool.close()
     }
 }
 

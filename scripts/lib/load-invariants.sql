@@ -22,7 +22,7 @@ SELECT 'violation|stored orders no client saw acknowledged|' || count(*) FROM or
  WHERE NOT EXISTS (SELECT 1 FROM load_acknowledged c WHERE c.order_id = o.id);
 SELECT 'violation|acknowledged keys without a matching stored response|' || count(*) FROM load_acknowledged c
  WHERE NOT EXISTS (SELECT 1 FROM idempotency_keys k
-                    WHERE k.key = c.key AND k.state = 'done' AND k.order_id = c.order_id AND k.response_status = c.status
+                    WHERE k.key = c.key AND k.order_id = c.order_id AND k.response_status = c.status
                       AND convert_from(k.response_body, 'UTF8')::json->>'id' = c.order_id::text);
 SELECT 'info|orders stored|' || count(*) FROM orders;
 SELECT 'info|orders by status|' || coalesce(string_agg(status || '=' || n, ', '), 'none')
