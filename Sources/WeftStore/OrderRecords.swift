@@ -220,12 +220,17 @@ extension OrderRecords {
 }
 
 extension OrderRecords {
-    /// A factory's allocations with production days in a range.
-    public static func allocations(on connection: PostgresConnection, factoryID: UUID, from: Day, to: Day) throws -> [Allocation] {
+    /// A page of a factory's allocations with production days in a range, by (day, id),
+    /// strictly after `after`; one more than `limit` is fetched to know whether more follow.
+    public static func allocations(on connection: PostgresConnection, factoryID: UUID, from: Day, to: Day,
+                                   after: (day: Day, id: Int64)? = nil, limit: Int) throws -> [Allocation] {
         try connection.query("""
             SELECT \(allocationColumns) FROM allocations a JOIN capacity_slots s ON s.id = a.slot_id
-            WHERE s.factory_id = $1 AND s.day BETWEEN $2 AND $3 ORDER BY s.day, s.capability, a.id
-            """, factoryID, from, to).map(allocation)
+            WHERE s.factory_id = $1 AND s.day BETWEEN $2 AND $3
+              AND ($4::date IS NULL OR (s.day, a.id) > ($4, $5::bigint))
+            ORDER BY s.day, a.id
+            LIMIT $6
+            """, factoryID, from, to, after?.day, after?.id, limit + 1).map(allocation)
     }
 
     /// One allocation by id.

@@ -72,7 +72,7 @@ struct ExplainAndConfirmTests {
         let aID = network.factoryIDs["A"]!.uuidString.lowercased()
         let listed = try await client.send("GET", "/v1/factories/\(aID)/allocations", headers: ["Authorization": "Bearer \(factoryA)"])
         #expect(listed.status == 200)
-        let work = try #require(listed.json["allocations"] as? [[String: Any]])
+        let work = try #require(listed.json["items"] as? [[String: Any]])
         #expect(work.count == 1)
         #expect(work[0]["units"] as? Int == 5)
         #expect(work[0]["order_id"] as? String != nil)
