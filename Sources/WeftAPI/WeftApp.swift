@@ -17,6 +17,8 @@ public struct AppContext: Sendable {
     public let runs: RunCoordinator
     /// Each capability's slots and free units as order placement last saw them.
     public let placements = PlacementCache()
+    /// When expired Idempotency-Key records were last purged.
+    let idempotencyPurge = IdempotencyPurge()
 
     public init(pool: PostgresPool, migrations: MigrationRunner, configuration: AppConfiguration, logger: Logger, runs: RunCoordinator? = nil,
                 reportsPool: PostgresPool? = nil) {
@@ -44,6 +46,7 @@ public struct WeftApp: Sendable {
         self.metrics = WeftMetrics(pool: context.pool, runsInProgress: { runs.running.count })
         var builder = RouterBuilder()
         builder.add(middleware: PrincipalLogMiddleware())
+        builder.add(middleware: StatementBudgetMiddleware())
         if let limit = context.configuration.rateLimit {
             builder.add(middleware: RateLimitMiddleware(limiter: RateLimiter(configuration: limit), metrics: metrics))
         }
