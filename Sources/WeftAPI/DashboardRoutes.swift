@@ -150,7 +150,7 @@ struct DashboardRoutes {
             (groups: try ReportRecords.statusGroups(on: connection, ReportRecords.OrderFilter()),
              orders: try ReportRecords.unservedOrders(on: connection, limit: 200))
         }
-        let report = OrdersReport(filter: ReportRecords.OrderFilter(), groups: data.groups, figures: ReportRecords.AllocationFigures())
+        let report = OrdersReport(filter: ReportRecords.OrderFilter(), groups: data.groups, figures: ReportRecords.AllocationFigures(), pooling: [:])
         let bars = report.unservedByReason.map { reason in
             SVGBarChart.Bar(label: reason.reason.replacingOccurrences(of: "_", with: " "), value: reason.units,
                             detail: "\(reason.reason): \(grouped(reason.units)) units in \(reason.orders) orders. \(reason.description)")

@@ -6,6 +6,20 @@ struct FactoryDTO: Encodable, Sendable {
     struct CapabilityDTO: Encodable, Sendable {
         var capability: String
         var setupCost: Int64
+        var batchCost: Int64
+        /// Null: unlimited.
+        var batchUnits: Int?
+
+        enum CodingKeys: String, CodingKey { case capability, setupCost = "setup_cost", batchCost = "batch_cost", batchUnits = "batch_units" }
+
+        // An explicit null for unlimited batches, so the shape is the same either way.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(capability, forKey: .capability)
+            try container.encode(setupCost, forKey: .setupCost)
+            try container.encode(batchCost, forKey: .batchCost)
+            try container.encode(batchUnits, forKey: .batchUnits)
+        }
     }
 
     var id: UUID
@@ -28,7 +42,7 @@ struct FactoryDTO: Encodable, Sendable {
         lon = record.lon
         leadDays = record.leadDays
         certifications = record.certifications
-        capabilities = record.capabilities.map { CapabilityDTO(capability: $0.capability.code, setupCost: $0.setupCost) }
+        capabilities = record.capabilities.map { CapabilityDTO(capability: $0.capability.code, setupCost: $0.setupCost, batchCost: $0.batchCost, batchUnits: $0.batchUnits) }
         active = record.active
         createdAt = record.createdAt
         updatedAt = record.updatedAt

@@ -13,19 +13,25 @@ extension OrderBooking {
     func quote(_ input: OrderInput, releaseDate: Day, asOf: Day) async throws -> QuoteDTO {
         let capability = input.capability.code
         let model = OrderPlacer.model(input, id: UUID(), releaseDate: releaseDate)
+        let id = UUID(uuidString: model.id)!
         for _ in 0..<Self.optimisticRounds {
             let (snapshot, free) = try await view(capability, asOf: asOf)
-            let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free)
+            let poolUnits = try await poolUnits(of: model, capability: capability, asOf: asOf)
+            let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free, poolUnits: poolUnits)
             let slotIDs = planned.allocations.map(\.slotID)
-            let current = try await context.pool.withConnection { connection in
-                try CandidateRecords.freeUnits(on: connection, capability: capability, slotIDs: slotIDs)
+            let placed = planned.placed(in: snapshot)
+            let (current, partners) = try await context.pool.withConnection { connection in
+                (try CandidateRecords.freeUnits(on: connection, capability: capability, slotIDs: slotIDs),
+                 try Self.partners(on: connection, pool: input.pool, id: id, placed: placed))
             }
             context.placements.observed(capability, planned: snapshot.generation, current: current.generation,
                                         free: current.free, slotIDs: slotIDs)
             if current.generation == snapshot.generation,
                planned.allocations.allSatisfy({ (current.free[$0.slotID] ?? 0) >= $0.units }) {
                 let all = snapshot.candidates
-                return QuoteDTO(input: input, releaseDate: releaseDate, asOf: asOf, placement: planned.placement, shortfall: planned.shortfall,
+                return QuoteDTO(input: input, releaseDate: releaseDate, asOf: asOf, placement: planned.placement,
+                                cost: Self.cost(of: id, createdAt: Date(), pool: input.pool, capability: capability, placed: placed, partners: partners),
+                                shortfall: planned.shortfall,
                                 allocations: zip(planned.allocations, planned.slots).map { new, slot in
                                     AllocationDTO(factoryID: all.factoryIDs[all.slots[slot].factory], capability: capability,
                                                   date: all.slots[slot].day, units: new.units, unitCost: new.unitCost, status: "quoted")
@@ -35,7 +41,10 @@ extension OrderBooking {
         return try await context.pool.withConnection { connection -> QuoteDTO in
             let plan = try OrderPlacer.plan(on: connection, order: model, capability: capability, asOf: asOf, lock: false)
             let shortfall = try OrderPlacer.shortfall(on: connection, plan: plan, capability: capability, asOf: asOf)
-            return QuoteDTO(input: input, releaseDate: releaseDate, asOf: asOf, placement: plan.placement, shortfall: shortfall,
+            let partners = try Self.partners(on: connection, pool: input.pool, id: id, placed: plan.placed)
+            return QuoteDTO(input: input, releaseDate: releaseDate, asOf: asOf, placement: plan.placement,
+                            cost: Self.cost(of: id, createdAt: Date(), pool: input.pool, capability: capability, placed: plan.placed, partners: partners),
+                            shortfall: shortfall,
                             allocations: plan.allocations.indices.map { index in
                                 AllocationDTO(factoryID: plan.factoryIDs[index], capability: capability, date: plan.days[index],
                                               units: plan.allocations[index].units, unitCost: plan.allocations[index].unitCost, status: "quoted")
@@ -43,3 +52,4 @@ extension OrderBooking {
         }
     }
 }
+

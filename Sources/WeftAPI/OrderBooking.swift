@@ -40,7 +40,8 @@ struct OrderBooking {
         let model = OrderPlacer.model(input, id: id, releaseDate: submission.releaseDate)
         for _ in 0..<Self.optimisticRounds {
             let (snapshot, free) = try await view(capability, asOf: asOf)
-            let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free)
+            let poolUnits = try await poolUnits(of: model, capability: capability, asOf: asOf)
+            let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free, poolUnits: poolUnits)
             let order = Self.order(submission, id: id, served: planned.placement.servedUnits, shortfall: planned.shortfall)
             let idempotency = submission.idempotency
             let outcome = try await context.pool.transaction { connection -> Round in
@@ -51,7 +52,9 @@ struct OrderBooking {
                 case .stale(let generation, let free):
                     return .refused(generation: generation, free: free)
                 case .booked(let stored, let written, let freeAfter):
-                    let body = try Self.body(stored, placed: planned.placed(in: snapshot), written: written, shortfall: planned.shortfall)
+                    let placed = planned.placed(in: snapshot)
+                    let partners = try Self.partners(on: connection, pool: stored.pool, id: stored.id, placed: placed)
+                    let body = try Self.body(stored, placed: placed, written: written, shortfall: planned.shortfall, partners: partners)
                     if let idempotency {
                         try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
                                                       requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
@@ -90,6 +93,16 @@ struct OrderBooking {
         })
     }
 
+    /// Units of the order's pool that other orders hold in each slot of the capability from
+    /// `asOf` on, read fresh (the placement copy does not hold them: bookings of other
+    /// processes add to them without moving the generation); empty for an order without a pool.
+    func poolUnits(of order: Scheduling.Order, capability: String, asOf: Day) async throws -> [Int64: Int] {
+        guard let pool = order.pool else { return [:] }
+        return try await context.pool.withConnection { connection in
+            try BatchRecords.poolUnits(on: connection, capability: capability, pool: pool, from: asOf)
+        }
+    }
+
     /// A plan for one order from a snapshot's free units.
     struct Planned: Sendable {
         var placement: Scheduling.OrderPlacement
@@ -99,11 +112,14 @@ struct OrderBooking {
         var shortfall: Scheduling.Shortfall?
     }
 
-    static func plan(_ order: Scheduling.Order, asOf: Day, snapshot: PlacementCache.Snapshot, free: [Int]) -> Planned {
+    /// - Parameter poolUnits: units of the order's pool held by other orders, by slot id.
+    static func plan(_ order: Scheduling.Order, asOf: Day, snapshot: PlacementCache.Snapshot, free: [Int],
+                     poolUnits: [Int64: Int] = [:]) -> Planned {
         let all = snapshot.candidates
         let indices = Scheduling.placementCandidates(order: order, asOf: asOf, factories: all.factories, slots: all.slots,
                                                      free: free, factorySlots: snapshot.factorySlots)
-        let placement = Scheduling.place(order: order, asOf: asOf, factories: all.factories, slots: indices.map { all.slots[$0] },
+        let placement = Scheduling.place(order: order, asOf: asOf, factories: all.factories,
+                                         slots: indices.map { Self.slot(all, $0, order: order, poolUnits: poolUnits) },
                                          free: indices.map { free[$0] }, advise: false)
         let slots = placement.allocations.map { indices[$0.slot] }
         let allocations = zip(placement.allocations, slots).map { allocation, slot in
@@ -111,22 +127,29 @@ struct OrderBooking {
         }
         var planned = Planned(placement: placement, slots: slots, allocations: allocations, shortfall: nil)
         if placement.servedUnits < order.quantity {
-            planned.shortfall = shortfall(order, asOf: asOf, snapshot: snapshot, free: free, planned: planned)
+            planned.shortfall = shortfall(order, asOf: asOf, snapshot: snapshot, free: free, planned: planned, poolUnits: poolUnits)
         }
         return planned
+    }
+
+    /// Snapshot slot `index`, with the units of the order's pool other orders hold there.
+    static func slot(_ all: CandidateRecords.Candidates, _ index: Int, order: Scheduling.Order, poolUnits: [Int64: Int]) -> Scheduling.Slot {
+        var slot = all.slots[index]
+        if let pool = order.pool, let units = poolUnits[all.slotIDs[index]], units > 0 { slot.outsidePoolUnits[pool] = units }
+        return slot
     }
 
     /// Why a short plan is short and what would serve more, from the snapshot's slots up to
     /// the advice horizon (see ``OrderPlacer/shortfall(_:asOf:placement:factories:slots:free:position:planned:)``).
     private static func shortfall(_ order: Scheduling.Order, asOf: Day, snapshot: PlacementCache.Snapshot, free: [Int],
-                                  planned: Planned) -> Scheduling.Shortfall? {
+                                  planned: Planned, poolUnits: [Int64: Int]) -> Scheduling.Shortfall? {
         let all = snapshot.candidates
         let horizon = order.dueDate.adding(days: OrderPlacer.adviceHorizonDays)
         let indices = all.slots.indices.filter { all.slots[$0].day <= horizon }
         let position = Dictionary(uniqueKeysWithValues: indices.enumerated().map { ($1, $0) })
         return OrderPlacer.shortfall(order, asOf: asOf, placement: planned.placement, factories: all.factories,
-                                     slots: indices.map { all.slots[$0] }, free: indices.map { free[$0] }, position: position,
-                                     planned: zip(planned.slots, planned.placement.allocations).map { ($0, $1.units) })
+                                     slots: indices.map { slot(all, $0, order: order, poolUnits: poolUnits) }, free: indices.map { free[$0] },
+                                     position: position, planned: zip(planned.slots, planned.placement.allocations).map { ($0, $1.units) })
     }
 
     /// The stored answer for a retried Idempotency-Key; 409 while the first is in flight, 422
@@ -165,7 +188,9 @@ extension OrderBooking {
             guard case .booked(let stored, let written, _) = try Self.book(on: connection, order, plan.allocations, generation: nil) else {
                 throw HTTPError(.conflict, detail: "The capacity changed while the order was being placed; submit it again.")
             }
-            let body = try Self.body(stored, placed: plan.placed, written: written, shortfall: shortfall)
+            let placed = plan.placed
+            let body = try Self.body(stored, placed: placed, written: written, shortfall: shortfall,
+                                     partners: try Self.partners(on: connection, pool: stored.pool, id: stored.id, placed: placed))
             if let idempotency = submission.idempotency {
                 try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
                                               requestHash: idempotency.requestHash, status: 201, body: body, orderID: id)
@@ -183,7 +208,7 @@ extension OrderBooking {
             certifications: input.certifications, minLot: input.minLot, maxFactories: input.maxFactories,
             priority: input.priority, reference: input.reference, status: OrderStatus.of(allocated: served, quantity: input.quantity),
             allocatedUnits: served, unscheduledReason: shortfall.map { ShortfallDTO($0).message },
-            createdAt: Date(), updatedAt: Date(), cancelledAt: nil)
+            createdAt: Date(), updatedAt: Date(), cancelledAt: nil, pool: input.pool)
     }
 
     /// ``OrderRecords/book(on:_:_:generation:)`` for both paths: a broker id that names no

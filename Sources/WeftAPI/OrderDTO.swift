@@ -86,6 +86,7 @@ struct OrderDTO: Codable, Sendable {
     var maxFactories: Int
     var priority: Int
     var reference: String?
+    var pool: String?
     var unscheduledReason: String?
     var cost: Int64
     var shortfall: ShortfallDTO?
@@ -94,7 +95,8 @@ struct OrderDTO: Codable, Sendable {
     var updatedAt: Date
     var cancelledAt: Date?
 
-    init(_ order: OrderRecords.Order, allocations: [OrderRecords.Allocation], setupCosts: [UUID: Int64] = [:], shortfall: Scheduling.Shortfall? = nil) {
+    /// - Parameter cost: the order's own cost (``OrderCostRecords``): units, setups and batch shares.
+    init(_ order: OrderRecords.Order, allocations: [OrderRecords.Allocation], cost: Int64, shortfall: Scheduling.Shortfall? = nil) {
         id = order.id.lowercasedString
         brokerId = order.brokerID.lowercasedString
         status = order.status
@@ -110,11 +112,11 @@ struct OrderDTO: Codable, Sendable {
         maxFactories = order.maxFactories
         priority = order.priority
         reference = order.reference
+        pool = order.pool
         unscheduledReason = order.unscheduledReason
         self.shortfall = shortfall.map(ShortfallDTO.init)
         self.allocations = allocations.map { AllocationDTO($0) }
-        let factories = Set(allocations.map(\.factoryID))
-        cost = allocations.reduce(0) { $0 + Int64($1.units) * $1.unitCost } + factories.reduce(0) { $0 + (setupCosts[$1] ?? 0) }
+        self.cost = cost
         createdAt = order.createdAt
         updatedAt = order.updatedAt
         cancelledAt = order.cancelledAt

@@ -27,13 +27,13 @@ struct OrderPlacer {
     static func model(_ input: OrderInput, id: UUID, releaseDate: Day) -> Scheduling.Order {
         Scheduling.Order(id: id.lowercasedString, quantity: input.quantity, dueDate: input.dueDate, releaseDate: releaseDate,
                          maxUnitCost: input.maxUnitCost, regions: Set(input.regions), certifications: Set(input.certifications),
-                         minLot: input.minLot, maxFactories: input.maxFactories, priority: input.priority)
+                         minLot: input.minLot, maxFactories: input.maxFactories, priority: input.priority, pool: input.pool)
     }
 
     static func model(_ stored: OrderRecords.Order) -> Scheduling.Order {
         Scheduling.Order(id: stored.id.lowercasedString, quantity: stored.quantity, dueDate: stored.dueDate, releaseDate: stored.releaseDate,
                          maxUnitCost: stored.maxUnitCost, regions: Set(stored.regions), certifications: Set(stored.certifications),
-                         minLot: stored.minLot, maxFactories: stored.maxFactories, priority: stored.priority)
+                         minLot: stored.minLot, maxFactories: stored.maxFactories, priority: stored.priority, pool: stored.pool)
     }
 
     /// Chooses and (when `lock`) secures the capacity for `order`. `existing` are allocations the
@@ -47,6 +47,7 @@ struct OrderPlacer {
                 maxUnitCost: order.maxUnitCost, regions: order.regions.sorted(), certifications: order.certifications.sorted(),
                 quantity: order.quantity)
             try CandidateRecords.include(on: connection, slotIDs: existing.map(\.slotID), into: &candidates)
+            try addPoolUnits(on: connection, order: order, capability: capability, asOf: asOf, to: &candidates, own: existing)
             let slotIndex = Dictionary(uniqueKeysWithValues: candidates.slotIDs.enumerated().map { ($1, $0) })
             let held = existing.compactMap { allocation in
                 slotIndex[allocation.slotID].map { Scheduling.SlotUnits(slot: $0, units: allocation.units) }
@@ -73,12 +74,30 @@ struct OrderPlacer {
                         headers: ["Retry-After": "1"])
     }
 
+    /// Marks in each candidate slot the units of the order's pool that other orders hold there
+    /// (batches already open, which the order may fill at no extra batch cost). `own` are the
+    /// order's own allocations, which are not "other orders".
+    static func addPoolUnits(on connection: PostgresConnection, order: Scheduling.Order, capability: String, asOf: Day,
+                             to candidates: inout CandidateRecords.Candidates, own: [OrderRecords.Allocation] = []) throws {
+        guard let pool = order.pool, !candidates.slots.isEmpty else { return }
+        let units = try BatchRecords.poolUnits(on: connection, capability: capability, pool: pool,
+                                               from: candidates.slots.map(\.day).min() ?? asOf)
+        guard !units.isEmpty else { return }
+        var mine: [Int64: Int] = [:]
+        for allocation in own { mine[allocation.slotID, default: 0] += allocation.units }
+        for (index, slotID) in candidates.slotIDs.enumerated() {
+            let others = (units[slotID] ?? 0) - (mine[slotID] ?? 0)
+            if others > 0 { candidates.slots[index].outsidePoolUnits[pool] = others }
+        }
+    }
+
     /// Why a short plan is short, and which later due date or higher price cap would serve more.
     static func shortfall(on connection: PostgresConnection, plan: Plan, capability: String, asOf: Day) throws -> Scheduling.Shortfall? {
         guard plan.placement.servedUnits < plan.order.quantity else { return nil }
         let from = max(plan.order.releaseDate, asOf)
-        let wide = try CandidateRecords.all(on: connection, capability: capability, from: from,
+        var wide = try CandidateRecords.all(on: connection, capability: capability, from: from,
                                             to: plan.order.dueDate.adding(days: adviceHorizonDays))
+        try addPoolUnits(on: connection, order: plan.order, capability: capability, asOf: asOf, to: &wide)
         let index = Dictionary(uniqueKeysWithValues: wide.slotIDs.enumerated().map { ($1, $0) })
         return shortfall(plan.order, asOf: asOf, placement: plan.placement, factories: wide.factories, slots: wide.slots,
                          free: wide.free, position: index, planned: plan.allocations.map { ($0.slotID, $0.units) })

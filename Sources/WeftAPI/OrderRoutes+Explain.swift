@@ -22,6 +22,8 @@ struct ExplainDTO: Codable, Sendable {
     var asOf: Day
     var candidates: [Candidate]
     var shortfall: ShortfallDTO?
+    /// For an order with a pool: the batches it joined and the open ones it did not, and why.
+    var pooling: PoolExplainDTO?
 }
 
 extension OrderRoutes {
@@ -32,13 +34,17 @@ extension OrderRoutes {
         let asOf = Day.today
         let dto = try await context.pool.withConnection { connection -> ExplainDTO? in
             guard let order = try OrderRecords.find(on: connection, id: id), principal.mayAccess(broker: order.brokerID) else { return nil }
-            let candidates = try CandidateRecords.all(on: connection, capability: order.capability, from: order.releaseDate,
+            var candidates = try CandidateRecords.all(on: connection, capability: order.capability, from: order.releaseDate,
                                                       to: order.dueDate.adding(days: OrderPlacer.adviceHorizonDays))
             let index = Dictionary(uniqueKeysWithValues: candidates.slotIDs.enumerated().map { ($1, $0) })
-            let own = try OrderRecords.allocations(on: connection, orderIDs: [id]).compactMap { allocation in
+            let allocations = try OrderRecords.allocations(on: connection, orderIDs: [id])
+            let own = allocations.compactMap { allocation in
                 index[allocation.slotID].map { Scheduling.SlotUnits(slot: $0, units: allocation.units) }
             }
             let model = OrderPlacer.model(order)
+            // Batches of its pool that other orders opened: placement may fill them.
+            try OrderPlacer.addPoolUnits(on: connection, order: model, capability: order.capability, asOf: asOf, to: &candidates, own: allocations)
+            let pooling = try Self.explainPool(on: connection, order: order, model: model, asOf: asOf, candidates: candidates, own: allocations)
             let explanations = Scheduling.explain(order: model, asOf: asOf, factories: candidates.factories,
                                                   slots: candidates.slots, free: candidates.free, allocations: own)
             var names: [UUID: String] = [:]
@@ -60,7 +66,7 @@ extension OrderRoutes {
                         used: item.used, units: item.units, reason: item.reason?.rawValue,
                         eligibleSlots: item.eligibleSlots, freeUnits: item.freeUnits)
                 }.sorted { ($0.used ? 0 : 1, $0.name) < ($1.used ? 0 : 1, $1.name) },
-                shortfall: shortfall.map(ShortfallDTO.init))
+                shortfall: shortfall.map(ShortfallDTO.init), pooling: pooling)
         }
         guard let dto else { throw notFound("order", id.lowercasedString) }
         return try Response.json(dto)

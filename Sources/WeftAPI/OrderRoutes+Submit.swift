@@ -77,12 +77,16 @@ struct QuoteDTO: Codable, Sendable {
     var dueDate: Day
     var releaseDate: Day
     var asOf: Day
+    /// What the order would be charged: units, setups and its share of the batches it would
+    /// be in (as `cost` of an order).
     var cost: Int64
+    /// What it would add to the network's cost (room in an open batch of its pool adds no batch cost).
+    var addedCost: Int64
     var exact: Bool
     var shortfall: ShortfallDTO?
     var allocations: [AllocationDTO]
 
-    init(input: OrderInput, releaseDate: Day, asOf: Day, placement: Scheduling.OrderPlacement, shortfall: Scheduling.Shortfall?,
+    init(input: OrderInput, releaseDate: Day, asOf: Day, placement: Scheduling.OrderPlacement, cost: Int64, shortfall: Scheduling.Shortfall?,
          allocations: [AllocationDTO]) {
         let served = placement.servedUnits
         status = OrderStatus.of(allocated: served, quantity: input.quantity)
@@ -92,7 +96,8 @@ struct QuoteDTO: Codable, Sendable {
         dueDate = input.dueDate
         self.releaseDate = releaseDate
         self.asOf = asOf
-        cost = placement.cost
+        self.cost = cost
+        addedCost = placement.cost
         exact = placement.exact
         self.shortfall = shortfall.map(ShortfallDTO.init)
         self.allocations = allocations

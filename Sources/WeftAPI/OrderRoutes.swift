@@ -19,11 +19,11 @@ struct OrderRoutes {
 
     static let statuses = ["scheduled", "partial", "unscheduled", "cancelled"]
 
-    /// An order with its allocations and its factories' setup costs, as clients see it.
+    /// An order with its allocations and its own cost (units, setups, batch shares), as clients see it.
     static func dto(on connection: PostgresConnection, _ order: OrderRecords.Order, shortfall: Scheduling.Shortfall? = nil) throws -> OrderDTO {
         let allocations = try OrderRecords.allocations(on: connection, orderIDs: [order.id])
-        let setup = try OrderRecords.setupCosts(on: connection, capability: order.capability, factoryIDs: allocations.map(\.factoryID))
-        return OrderDTO(order, allocations: allocations, setupCosts: setup, shortfall: shortfall)
+        let cost = allocations.isEmpty ? 0 : try OrderCostRecords.costs(on: connection, orderIDs: [order.id])[order.id] ?? 0
+        return OrderDTO(order, allocations: allocations, cost: cost, shortfall: shortfall)
     }
 
     private func list(_ request: Request) async throws -> Response {
@@ -41,8 +41,10 @@ struct OrderRoutes {
         let page = try await context.pool.withConnection { connection -> Page<OrderDTO> in
             let orders = try OrderRecords.list(on: connection, filter)
             let allocations = Dictionary(grouping: try OrderRecords.allocations(on: connection, orderIDs: orders.prefix(limit).map(\.id)), by: \.orderID)
+            // The same cost as GET /v1/orders/{id}: setups and batch shares included.
+            let costs = try OrderCostRecords.costs(on: connection, orderIDs: Array(allocations.keys))
             return paging.page(orders, position: { ListPosition(createdAt: $0.createdAt, id: $0.id) }) {
-                OrderDTO($0, allocations: allocations[$0.id] ?? [])
+                OrderDTO($0, allocations: allocations[$0.id] ?? [], cost: costs[$0.id] ?? 0)
             }
         }
         return try Response.json(page)

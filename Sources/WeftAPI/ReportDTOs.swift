@@ -10,17 +10,23 @@ struct UtilizationFigures: Encodable, Sendable {
     var allocated: Int64
     var free: Int64
     var utilization: Double?
+    /// Production batches: Σ over (slot, pool group) of ⌈units / batch_units⌉ (1 when unlimited).
+    var batches: Int64
+    /// Units ÷ room of the batches of limited size, 0...1; null when there are none.
+    var meanFill: Double?
 
-    init(_ row: ReportRecords.UtilizationRow) {
+    init(_ row: ReportRecords.UtilizationRow, batches: ReportRecords.BatchFigures?) {
         factories = row.factories
         slots = row.slots
         capacity = row.capacity
         allocated = row.allocated
         free = row.capacity - row.allocated
         utilization = share(row.allocated, of: row.capacity)
+        self.batches = batches?.batches ?? 0
+        meanFill = batches?.meanFill
     }
 
-    enum CodingKeys: String, CodingKey { case factories, slots, capacity, allocated, free, utilization }
+    enum CodingKeys: String, CodingKey { case factories, slots, capacity, allocated, free, utilization, batches, meanFill = "mean_fill" }
 
     /// Written by hand so that an undefined utilisation (no capacity) is an explicit null.
     func encode(to encoder: any Encoder) throws {
@@ -31,6 +37,8 @@ struct UtilizationFigures: Encodable, Sendable {
         try container.encode(allocated, forKey: .allocated)
         try container.encode(free, forKey: .free)
         try container.encode(utilization, forKey: .utilization)
+        try container.encode(batches, forKey: .batches)
+        try container.encode(meanFill, forKey: .meanFill)
     }
 }
 
@@ -45,14 +53,16 @@ struct UtilizationReport: Encodable, Sendable {
         var date: Day?
         var figures: UtilizationFigures
 
-        init(_ row: ReportRecords.UtilizationRow) {
+        init(_ row: ReportRecords.UtilizationRow, batches: [String: ReportRecords.BatchFigures]) {
             factoryId = row.factoryID?.lowercasedString
             factoryName = row.factoryName
             region = row.region
             active = row.active
             capability = row.capability
             date = row.day
-            figures = UtilizationFigures(row)
+            // Batch figures are keyed like the group (see ReportRecords.batchFigures).
+            let key = factoryId ?? capability ?? date?.iso ?? ""
+            figures = UtilizationFigures(row, batches: batches[key])
         }
 
         enum CodingKeys: String, CodingKey { case factoryId = "factory_id", factoryName = "factory_name", region, active, capability, date }
@@ -78,18 +88,19 @@ struct UtilizationReport: Encodable, Sendable {
     var totals: UtilizationFigures
     var rows: [Row]
 
-    init(query: ReportRoutes.UtilizationQuery, rows: [ReportRecords.UtilizationRow], totals: ReportRecords.UtilizationRow) {
+    init(query: ReportRoutes.UtilizationQuery, rows: [ReportRecords.UtilizationRow], totals: ReportRecords.UtilizationRow,
+         batches: [String: ReportRecords.BatchFigures]) {
         groupBy = query.grouping.rawValue
         from = query.filter.from
         to = query.filter.to
         capability = query.filter.capability
         region = query.filter.region
-        self.totals = UtilizationFigures(totals)
-        self.rows = rows.map(Row.init)
+        self.totals = UtilizationFigures(totals, batches: batches[""])
+        self.rows = rows.map { Row($0, batches: batches) }
     }
 
     var csv: CSVWriter {
-        let figures = ["factories", "slots", "capacity", "allocated", "free", "utilization"]
+        let figures = ["factories", "slots", "capacity", "allocated", "free", "utilization", "batches", "mean_fill"]
         let keys: [String]
         switch groupBy {
         case "factory": keys = ["factory_id", "factory_name", "region", "active"]
@@ -105,7 +116,8 @@ struct UtilizationReport: Encodable, Sendable {
             default: key = [.text(row.date?.iso)]
             }
             let f = row.figures
-            writer.row(key + [.number(f.factories), .number(f.slots), .number(f.capacity), .number(f.allocated), .number(f.free), .number(f.utilization)])
+            writer.row(key + [.number(f.factories), .number(f.slots), .number(f.capacity), .number(f.allocated), .number(f.free), .number(f.utilization),
+                                .number(f.batches), .number(f.meanFill)])
         }
         return writer
     }
@@ -123,6 +135,8 @@ struct OrdersReport: Encodable, Sendable {
         var units: Int64
         var unitCostTotal: Int64
         var setupCostTotal: Int64
+        /// The orders' shares of their batches' cost (see ``Pooling``).
+        var batchCostTotal: Int64
         var totalCost: Int64
         var averageUnitCost: Int64?
         var averageCostPerUnit: Int64?
@@ -136,6 +150,14 @@ struct OrdersReport: Encodable, Sendable {
         var ordersShort: Int
         var share: Double?
     }
+    /// What pooling saved: the batch cost the orders pay (their shares of shared batches)
+    /// against what the same allocations would cost with every order in batches of its own.
+    struct Pooling: Encodable, Sendable {
+        var capability: String?
+        var batchCostPaid: Int64
+        var batchCostAlone: Int64
+        var saved: Int64
+    }
     struct Filters: Encodable, Sendable { var capability: String?; var brokerId: String?; var dueFrom: Day?; var dueTo: Day? }
 
     var filters: Filters
@@ -144,6 +166,9 @@ struct OrdersReport: Encodable, Sendable {
     var unservedByReason: [Reason]
     var factoriesPerOrder: [Split]
     var costByCapability: [Cost]
+    /// Over every capability, then per capability with batch costs.
+    var pooling: Pooling
+    var poolingByCapability: [Pooling]
     var onTime: OnTime
 
     /// What each reason code means, for people reading the report.
@@ -156,7 +181,8 @@ struct OrdersReport: Encodable, Sendable {
         "not_placed": "Not placed yet; the next schedule run will try.",
     ]
 
-    init(filter: ReportRecords.OrderFilter, groups: [ReportRecords.StatusGroup], figures: ReportRecords.AllocationFigures) {
+    init(filter: ReportRecords.OrderFilter, groups: [ReportRecords.StatusGroup], figures: ReportRecords.AllocationFigures,
+         pooling: [String: (paid: Int64, alone: Int64)]) {
         filters = Filters(capability: filter.capability, brokerId: filter.brokerID?.lowercasedString, dueFrom: filter.dueFrom, dueTo: filter.dueTo)
         byStatus = OrderRoutes.statuses.map { status in
             let matching = groups.filter { $0.status == status }
@@ -179,10 +205,18 @@ struct OrdersReport: Encodable, Sendable {
         factoriesPerOrder = (openOrders > withAllocations ? [Split(factories: 0, orders: openOrders - withAllocations)] : [])
             + figures.factoriesPerOrder.map { Split(factories: $0.factories, orders: $0.orders) }
         costByCapability = figures.costs.map { cost in
-            Cost(capability: cost.capability, orders: cost.orders, units: cost.units, unitCostTotal: cost.unitCost,
-                 setupCostTotal: cost.setupCost, totalCost: cost.unitCost + cost.setupCost,
-                 averageUnitCost: perUnit(cost.unitCost, cost.units), averageCostPerUnit: perUnit(cost.unitCost + cost.setupCost, cost.units))
+            let batch = pooling[cost.capability]?.paid ?? 0
+            return Cost(capability: cost.capability, orders: cost.orders, units: cost.units, unitCostTotal: cost.unitCost,
+                        setupCostTotal: cost.setupCost, batchCostTotal: batch, totalCost: cost.unitCost + cost.setupCost + batch,
+                        averageUnitCost: perUnit(cost.unitCost, cost.units),
+                        averageCostPerUnit: perUnit(cost.unitCost + cost.setupCost + batch, cost.units))
         }
+        poolingByCapability = pooling.keys.sorted().map { capability in
+            let figures = pooling[capability]!
+            return Pooling(capability: capability, batchCostPaid: figures.paid, batchCostAlone: figures.alone, saved: figures.alone - figures.paid)
+        }
+        let paid = pooling.values.reduce(0) { $0 + $1.paid }, alone = pooling.values.reduce(0) { $0 + $1.alone }
+        self.pooling = Pooling(capability: nil, batchCostPaid: paid, batchCostAlone: alone, saved: alone - paid)
         onTime = OnTime(orders: openOrders, ordersOnTime: figures.ordersOnTime, ordersLate: figures.ordersFullyPlanned - figures.ordersOnTime,
                         ordersShort: openOrders - figures.ordersFullyPlanned, share: share(Int64(figures.ordersOnTime), of: Int64(openOrders)))
     }
@@ -211,10 +245,16 @@ struct OrdersReport: Encodable, Sendable {
         for cost in costByCapability {
             let metrics: [(String, CSVCell)] = [
                 ("orders", .number(cost.orders)), ("units", .number(cost.units)), ("unit_cost_total", .number(cost.unitCostTotal)),
-                ("setup_cost_total", .number(cost.setupCostTotal)), ("total_cost", .number(cost.totalCost)),
+                ("setup_cost_total", .number(cost.setupCostTotal)), ("batch_cost_total", .number(cost.batchCostTotal)),
+                ("total_cost", .number(cost.totalCost)),
                 ("average_unit_cost", .number(cost.averageUnitCost)), ("average_cost_per_unit", .number(cost.averageCostPerUnit)),
             ]
             for (metric, value) in metrics { writer.row(["cost", .text(cost.capability), .text(metric), value]) }
+        }
+        for item in [pooling] + poolingByCapability {
+            writer.row(["pooling", .text(item.capability ?? ""), "batch_cost_paid", .number(item.batchCostPaid)])
+            writer.row(["pooling", .text(item.capability ?? ""), "batch_cost_alone", .number(item.batchCostAlone)])
+            writer.row(["pooling", .text(item.capability ?? ""), "saved", .number(item.saved)])
         }
         let punctuality: [(String, CSVCell)] = [
             ("orders", .number(onTime.orders)), ("orders_on_time", .number(onTime.ordersOnTime)), ("orders_late", .number(onTime.ordersLate)),

@@ -44,11 +44,12 @@ struct ReportRoutes {
             let grouping = reader.oneOf("group_by", ReportRecords.Grouping.allCases.map(\.rawValue)).flatMap(ReportRecords.Grouping.init) ?? .factory
             return UtilizationQuery(grouping: grouping, filter: Self.slotFilter(&reader))
         }
-        let (rows, totals) = try await context.reportsPool.transaction(.repeatableRead) { connection in
+        let (rows, totals, batches) = try await context.reportsPool.transaction(.repeatableRead) { connection in
             (try ReportRecords.utilization(on: connection, by: query.grouping, query.filter),
-             try ReportRecords.utilizationTotals(on: connection, query.filter))
+             try ReportRecords.utilizationTotals(on: connection, query.filter),
+             try ReportRecords.batchFigures(on: connection, by: query.grouping, query.filter))
         }
-        let report = UtilizationReport(query: query, rows: rows, totals: totals)
+        let report = UtilizationReport(query: query, rows: rows, totals: totals, batches: batches)
         switch ReportFormat.negotiate(request) {
         case .csv: return report.csv.response(filename: "utilization-by-\(query.grouping.rawValue)-\(query.filter.from.iso)-\(query.filter.to.iso).csv")
         case .json: return try Self.json(report)
@@ -65,10 +66,12 @@ struct ReportRoutes {
                                              dueFrom: due.from, dueTo: due.to)
         }
         // One snapshot, so the sections of the report agree with each other.
-        let (groups, figures) = try await context.reportsPool.transaction(.repeatableRead) { connection in
-            (try ReportRecords.statusGroups(on: connection, filter), try ReportRecords.allocationFigures(on: connection, filter))
+        let (groups, figures, pooling) = try await context.reportsPool.transaction(.repeatableRead) { connection in
+            // Pooling first: allocationFigures sets planner settings for the rest of the transaction.
+            let pooling = try ReportRecords.poolingFigures(on: connection, filter)
+            return (try ReportRecords.statusGroups(on: connection, filter), try ReportRecords.allocationFigures(on: connection, filter), pooling)
         }
-        let report = OrdersReport(filter: filter, groups: groups, figures: figures)
+        let report = OrdersReport(filter: filter, groups: groups, figures: figures, pooling: pooling)
         switch ReportFormat.negotiate(request) {
         case .csv: return report.csv.response(filename: "orders-report.csv")
         case .json: return try Self.json(report)

@@ -67,6 +67,7 @@ public struct WeftApp: Sendable {
         CapacityRoutes(context: context).register(on: &builder)
         OrderRoutes(context: context).register(on: &builder)
         AllocationRoutes(context: context).register(on: &builder)
+        BatchRoutes(context: context).register(on: &builder)
         RunRoutes(context: context).register(on: &builder)
         ReportRoutes(context: context).register(on: &builder)
         DashboardRoutes(context: context).register(on: &builder)

@@ -41,7 +41,7 @@ extension CandidateRecords {
         var factories: [Scheduling.Factory] = []
         var index: [UUID: Int] = [:]
         for row in try connection.query("""
-            SELECT f.id, f.active, f.region, f.certifications, f.lead_days, fc.setup_cost
+            SELECT f.id, f.active, f.region, f.certifications, f.lead_days, fc.setup_cost, fc.batch_cost, fc.batch_units
               FROM factory_capabilities fc JOIN factories f ON f.id = fc.factory_id
              WHERE fc.capability = $1 ORDER BY f.id
             """, capability) {
@@ -51,7 +51,7 @@ extension CandidateRecords {
             factories.append(Scheduling.Factory(
                 id: id.uuidString.lowercased(), active: try row.decode(Bool.self, 1), region: try row.decode(String.self, 2),
                 certifications: Set(try row.decode([String].self, 3)), leadDays: try row.decode(Int.self, 4),
-                setupCost: try row.decode(Int64.self, 5)))
+                setupCost: try row.decode(Int64.self, 5), batchCost: try row.decode(Int64.self, 6), batchUnits: try row.decode(Int?.self, 7)))
         }
         return (ids, factories, index)
     }

@@ -32,7 +32,7 @@ public enum CandidateRecords {
                 factories.append(Scheduling.Factory(
                     id: factoryID.uuidString.lowercased(), active: try row.decode(Bool.self, 8), region: try row.decode(String.self, 6),
                     certifications: Set(try row.decode([String].self, 7)), leadDays: try row.decode(Int.self, 5),
-                    setupCost: try row.decode(Int64.self, 9)))
+                    setupCost: try row.decode(Int64.self, 9), batchCost: try row.decode(Int64.self, 11), batchUnits: try row.decode(Int?.self, 12)))
             }
             lastFactory = index
             guard !row.isNull(0) else { return } // a factory with no slot in range
@@ -46,20 +46,23 @@ public enum CandidateRecords {
     }
 
     static let columns = """
-        s.id, f.id, s.day, (s.units - s.allocated), s.unit_cost, f.lead_days, f.region, f.certifications, f.active, fc.setup_cost, s.units
+        s.id, f.id, s.day, (s.units - s.allocated), s.unit_cost, f.lead_days, f.region, f.certifications, f.active, fc.setup_cost, s.units,
+        fc.batch_cost, fc.batch_units
         """
 
     /// Slots that pass every slot-level eligibility rule for the order and have free units:
-    /// the filtering happens in SQL so a placement reads only what it may use. Per factory only
-    /// the cheapest slots whose free units add up to `quantity` are returned: no plan puts more
-    /// than `quantity` units in one factory, and a factory's cheapest units are always the ones
-    /// to use, so the rest cannot matter (and reading them cost ten times more).
+    /// the filtering happens in SQL so a placement reads only what it may use. Per factory
+    /// without a batch cost only the cheapest slots whose free units add up to `quantity` are
+    /// returned: no plan puts more than `quantity` units in one factory, and such a factory's
+    /// cheapest units are always the ones to use, so the rest cannot matter (and reading them
+    /// cost ten times more).
     public static func eligible(on connection: PostgresConnection, capability: String, from: Day, due: Day,
                                 maxUnitCost: Int64?, regions: [String], certifications: [String], quantity: Int) throws -> Candidates {
         let rows = try connection.query("""
-            SELECT slot_id, factory_id, day, free, unit_cost, lead_days, region, certifications, active, setup_cost, units FROM (
+            SELECT slot_id, factory_id, day, free, unit_cost, lead_days, region, certifications, active, setup_cost, units,
+                   batch_cost, batch_units FROM (
                 SELECT s.id AS slot_id, f.id AS factory_id, s.day, (s.units - s.allocated) AS free, s.unit_cost, f.lead_days,
-                       f.region, f.certifications, f.active, fc.setup_cost, s.units,
+                       f.region, f.certifications, f.active, fc.setup_cost, s.units, fc.batch_cost, fc.batch_units,
                        -- int4 sums are bigint (numeric for int8 sums is several times slower); units fit in int4.
                        sum((s.units - s.allocated)::int4) OVER (PARTITION BY s.factory_id ORDER BY s.unit_cost, s.day, s.id
                                                               ROWS UNBOUNDED PRECEDING) AS running
@@ -72,7 +75,9 @@ public enum CandidateRecords {
                    AND (cardinality($5::text[]) = 0 OR f.region = ANY($5))
                    AND f.certifications @> $6::text[]
             ) c
-             WHERE running - free < $7
+             -- With a batch cost, fewer slots can beat cheaper units (and an open batch of the
+             -- order's pool costs nothing more): every eligible slot of such a factory counts.
+             WHERE running - free < $7 OR batch_cost > 0
              ORDER BY factory_id, day, slot_id
             """, capability, from, due, maxUnitCost, regions, certifications, Int64(quantity))
         var candidates = Candidates()

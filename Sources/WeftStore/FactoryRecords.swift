@@ -54,15 +54,23 @@ public enum FactoryRecords {
     static let columns = """
         f.id, f.name, f.region, f.lat, f.lon, f.lead_days, f.certifications, f.active, f.created_at, f.updated_at,
         ARRAY(SELECT c.capability FROM factory_capabilities c WHERE c.factory_id = f.id ORDER BY c.capability),
-        ARRAY(SELECT c.setup_cost FROM factory_capabilities c WHERE c.factory_id = f.id ORDER BY c.capability)
+        ARRAY(SELECT c.setup_cost FROM factory_capabilities c WHERE c.factory_id = f.id ORDER BY c.capability),
+        ARRAY(SELECT c.batch_cost FROM factory_capabilities c WHERE c.factory_id = f.id ORDER BY c.capability),
+        ARRAY(SELECT coalesce(c.batch_units, 0) FROM factory_capabilities c WHERE c.factory_id = f.id ORDER BY c.capability)
         """
 
     static func record(_ row: PostgresRow) throws -> Record {
         let codes = try row.decode([String].self, 10)
         let costs = try row.decode([Int64].self, 11)
-        let capabilities = try zip(codes, costs).map { code, cost in
-            guard let capability = Capability(code) else { throw PostgresError(.decoding, "stored capability \(code) is not valid") }
-            return CapabilitySetupCost(capability: capability, setupCost: cost)
+        let batchCosts = try row.decode([Int64].self, 12)
+        let batchUnits = try row.decode([Int64].self, 13) // 0: unlimited
+        guard codes.count == costs.count, codes.count == batchCosts.count, codes.count == batchUnits.count else {
+            throw PostgresError(.decoding, "capability arrays of different lengths")
+        }
+        let capabilities = try codes.indices.map { i in
+            guard let capability = Capability(codes[i]) else { throw PostgresError(.decoding, "stored capability \(codes[i]) is not valid") }
+            return CapabilitySetupCost(capability: capability, setupCost: costs[i], batchCost: batchCosts[i],
+                                       batchUnits: batchUnits[i] > 0 ? Int(batchUnits[i]) : nil)
         }
         return Record(id: try row.decode(UUID.self, 0), name: try row.decode(String.self, 1), region: try row.decode(String.self, 2),
                       lat: try row.decode(Double?.self, 3), lon: try row.decode(Double?.self, 4), leadDays: try row.decode(Int.self, 5),
@@ -164,10 +172,14 @@ public enum FactoryRecords {
     private static func upsertCapabilities(on connection: PostgresConnection, factoryID: UUID, _ capabilities: [CapabilitySetupCost]) throws {
         guard !capabilities.isEmpty else { return }
         try connection.query("""
-            INSERT INTO factory_capabilities (factory_id, capability, setup_cost)
-            SELECT $1, t.capability, t.setup_cost FROM unnest($2::text[], $3::int8[]) AS t(capability, setup_cost)
-            ON CONFLICT (factory_id, capability) DO UPDATE SET setup_cost = EXCLUDED.setup_cost
-             WHERE factory_capabilities.setup_cost <> EXCLUDED.setup_cost
-            """, factoryID, capabilities.map(\.capability.code), capabilities.map(\.setupCost))
+            INSERT INTO factory_capabilities (factory_id, capability, setup_cost, batch_cost, batch_units)
+            SELECT $1, t.capability, t.setup_cost, t.batch_cost, nullif(t.batch_units, 0)
+              FROM unnest($2::text[], $3::int8[], $4::int8[], $5::int8[]) AS t(capability, setup_cost, batch_cost, batch_units)
+            ON CONFLICT (factory_id, capability) DO UPDATE
+               SET setup_cost = EXCLUDED.setup_cost, batch_cost = EXCLUDED.batch_cost, batch_units = EXCLUDED.batch_units
+             WHERE (factory_capabilities.setup_cost, factory_capabilities.batch_cost, factory_capabilities.batch_units)
+                   IS DISTINCT FROM (EXCLUDED.setup_cost, EXCLUDED.batch_cost, EXCLUDED.batch_units)
+            """, factoryID, capabilities.map(\.capability.code), capabilities.map(\.setupCost), capabilities.map(\.batchCost),
+            capabilities.map { Int64($0.batchUnits ?? 0) })
     }
 }

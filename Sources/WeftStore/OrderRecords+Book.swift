@@ -37,8 +37,8 @@ extension OrderRecords {
                   FROM verdict v
             ), new_order AS (
                 INSERT INTO orders (id, broker_id, capability, quantity, due_date, release_date, max_unit_cost, regions, certifications,
-                                    min_lot, max_factories, priority, reference, status, allocated_units, unscheduled_reason)
-                SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM fits WHERE ok
+                                    min_lot, max_factories, priority, reference, status, allocated_units, unscheduled_reason, pool)
+                SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $21 FROM fits WHERE ok
                 RETURNING created_at
             ), new_allocations AS (
                 INSERT INTO allocations (order_id, slot_id, units, unit_cost)
@@ -52,7 +52,7 @@ extension OrderRecords {
             """, binds: [order.id, order.brokerID, order.capability, order.quantity, order.dueDate, order.releaseDate,
                          order.maxUnitCost, order.regions, order.certifications, order.minLot, order.maxFactories,
                          order.priority, order.reference, order.status, order.allocatedUnits, order.unscheduledReason,
-                         allocations.map(\.slotID), allocations.map { Int64($0.units) }, allocations.map(\.unitCost), generation])
+                         allocations.map(\.slotID), allocations.map { Int64($0.units) }, allocations.map(\.unitCost), generation, order.pool])
         var createdAt: Date?
         var written: [Int64: (id: Int64, createdAt: Date)] = [:]
         var current = generation ?? 0

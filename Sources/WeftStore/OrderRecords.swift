@@ -24,17 +24,20 @@ public enum OrderRecords {
         public var createdAt: Date
         public var updatedAt: Date
         public var cancelledAt: Date?
+        /// Orders of one capability and one pool share production batches; nil = batches of its own.
+        public var pool: String?
 
         public init(id: UUID, brokerID: UUID, capability: String, quantity: Int, dueDate: Day, releaseDate: Day,
                     maxUnitCost: Int64?, regions: [String], certifications: [String], minLot: Int, maxFactories: Int,
                     priority: Int, reference: String?, status: String, allocatedUnits: Int, unscheduledReason: String?,
-                    createdAt: Date, updatedAt: Date, cancelledAt: Date?) {
+                    createdAt: Date, updatedAt: Date, cancelledAt: Date?, pool: String? = nil) {
             self.id = id; self.brokerID = brokerID; self.capability = capability; self.quantity = quantity
             self.dueDate = dueDate; self.releaseDate = releaseDate; self.maxUnitCost = maxUnitCost
             self.regions = regions; self.certifications = certifications; self.minLot = minLot
             self.maxFactories = maxFactories; self.priority = priority; self.reference = reference
             self.status = status; self.allocatedUnits = allocatedUnits; self.unscheduledReason = unscheduledReason
             self.createdAt = createdAt; self.updatedAt = updatedAt; self.cancelledAt = cancelledAt
+            self.pool = pool
         }
     }
 
@@ -76,7 +79,7 @@ public enum OrderRecords {
 
     static let orderColumns = """
         id, broker_id, capability, quantity, due_date, release_date, max_unit_cost, regions, certifications,
-        min_lot, max_factories, priority, reference, status, allocated_units, unscheduled_reason, created_at, updated_at, cancelled_at
+        min_lot, max_factories, priority, reference, status, allocated_units, unscheduled_reason, created_at, updated_at, cancelled_at, pool
         """
 
     static func order(_ row: PostgresRow) throws -> Order {
@@ -88,7 +91,7 @@ public enum OrderRecords {
               reference: try row.decode(String?.self, 12), status: try row.decode(String.self, 13),
               allocatedUnits: try row.decode(Int.self, 14), unscheduledReason: try row.decode(String?.self, 15),
               createdAt: try row.decode(Date.self, 16), updatedAt: try row.decode(Date.self, 17),
-              cancelledAt: try row.decode(Date?.self, 18))
+              cancelledAt: try row.decode(Date?.self, 18), pool: try row.decode(String?.self, 19))
     }
 
     static let allocationColumns = """
@@ -202,20 +205,6 @@ public enum OrderRecords {
               FROM unnest($1::uuid[], $2::int8[], $3::text[]) AS t(id, units, status)
              WHERE o.id = t.id
             """, refreshed.map(\.id), refreshed.map { Int64($0.units) }, refreshed.map(\.status), reason)
-    }
-}
-
-extension OrderRecords {
-    /// Setup cost of each given factory for one capability.
-    public static func setupCosts(on connection: PostgresConnection, capability: String, factoryIDs: [UUID]) throws -> [UUID: Int64] {
-        guard !factoryIDs.isEmpty else { return [:] }
-        var costs: [UUID: Int64] = [:]
-        for row in try connection.query(
-            "SELECT factory_id, setup_cost FROM factory_capabilities WHERE capability = $1 AND factory_id = ANY($2)",
-            capability, Array(Set(factoryIDs))) {
-            costs[try row.decode(UUID.self, 0)] = try row.decode(Int64.self, 1)
-        }
-        return costs
     }
 }
 

@@ -55,7 +55,7 @@ public enum ProblemRecords {
         var orderIndex: [UUID: Int] = [:]
         var lastDue = asOf
         for row in try connection.query("""
-            SELECT id, quantity, due_date, release_date, max_unit_cost, regions, certifications, min_lot, max_factories, priority
+            SELECT id, quantity, due_date, release_date, max_unit_cost, regions, certifications, min_lot, max_factories, priority, pool
               FROM orders WHERE capability = $1 AND status <> 'cancelled' AND due_date >= $2 ORDER BY id
             """, capability, asOf) {
             let id = try row.decode(UUID.self, 0)
@@ -67,7 +67,7 @@ public enum ProblemRecords {
                 id: id.uuidString.lowercased(), quantity: try row.decode(Int.self, 1), dueDate: due, releaseDate: try row.decode(Day.self, 3),
                 maxUnitCost: try row.decode(Int64?.self, 4), regions: Set(try row.decode([String].self, 5)),
                 certifications: Set(try row.decode([String].self, 6)), minLot: try row.decode(Int.self, 7),
-                maxFactories: try row.decode(Int.self, 8), priority: try row.decode(Int.self, 9)))
+                maxFactories: try row.decode(Int.self, 8), priority: try row.decode(Int.self, 9), pool: try row.decode(String?.self, 10)))
         }
 
         // The loaded orders' allocations, with their slots' ids (mapped to indices below).
@@ -87,7 +87,11 @@ public enum ProblemRecords {
                                      day: try row.decode(Day.self, 5)))
         }
         var heldInProblem: [Int64: Int] = [:]
-        for allocation in raw { heldInProblem[allocation.slotID, default: 0] += allocation.units }
+        var poolHeldInProblem: [PoolKey: Int] = [:]
+        for allocation in raw {
+            heldInProblem[allocation.slotID, default: 0] += allocation.units
+            if let pool = orders[allocation.order].pool { poolHeldInProblem[PoolKey(slot: allocation.slotID, pool: pool), default: 0] += allocation.units }
+        }
         let earlier = Array(Set(raw.filter { $0.day < asOf }.map(\.slotID))).sorted()
 
         var slotIDs: [Int64] = []
@@ -121,6 +125,17 @@ public enum ProblemRecords {
             slotIDs.append(id)
             slots.append(Scheduling.Slot(id: String(id), factory: factory, day: try row.decode(Day.self, 2),
                                          units: max(0, available), unitCost: try row.decode(Int64.self, 5)))
+        }
+        // Units of pools held by orders outside the problem (due before `asOf`, in the earlier
+        // slots read): batches they opened that the problem's orders of the pool may fill.
+        for row in try connection.query("""
+            SELECT p.slot_id, p.pool, p.units FROM slot_pool_units p
+             WHERE p.capability = $1 AND ((p.day >= $2 AND p.day <= $3) OR p.slot_id = ANY($4))
+            """, capability, asOf, lastDue, earlier) {
+            let slotID = try row.decode(Int64.self, 0), pool = try row.decode(String.self, 1)
+            guard let index = slotIndex[slotID] else { continue }
+            let outside = try row.decode(Int.self, 2) - (poolHeldInProblem[PoolKey(slot: slotID, pool: pool)] ?? 0)
+            if outside > 0 { slots[index].outsidePoolUnits[pool] = outside }
         }
 
         let frozenUntil = asOf.adding(days: freezeDays)
@@ -299,6 +314,7 @@ extension ProblemRecords {
     }
 
     struct PairKey: Hashable { var order: Int; var slot: Int }
+    struct PoolKey: Hashable { var slot: Int64; var pool: String }
 
     private static func setUnits(on connection: PostgresConnection, _ ids: [Int64], _ units: [Int64], runID: UUID) throws -> Int {
         guard !ids.isEmpty else { return 0 }

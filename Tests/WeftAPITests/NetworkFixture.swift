@@ -14,6 +14,9 @@ struct NetworkFixture {
         var active = true
         var capability = "pcb.fab"
         var setupCost: Int64 = 0
+        var batchCost: Int64 = 0
+        /// nil: unlimited.
+        var batchUnits: Int?
         /// (days from today, units, unit cost)
         var slots: [(Int, Int, Int64)]
     }
@@ -35,7 +38,8 @@ struct NetworkFixture {
                     INSERT INTO factories (name, region, lead_days, certifications, active) VALUES ($1, $2, $3, $4, $5) RETURNING id
                     """, spec.name, spec.region, spec.leadDays, spec.certifications, spec.active)[0].decode(UUID.self, 0)
                 fixture.factoryIDs[spec.name] = id
-                try connection.query("INSERT INTO factory_capabilities VALUES ($1, $2, $3)", id, spec.capability, spec.setupCost)
+                try connection.query("INSERT INTO factory_capabilities (factory_id, capability, setup_cost, batch_cost, batch_units) VALUES ($1, $2, $3, $4, $5)",
+                                     id, spec.capability, spec.setupCost, spec.batchCost, spec.batchUnits)
                 for (offset, units, cost) in spec.slots {
                     try connection.query("INSERT INTO capacity_slots (factory_id, capability, day, units, unit_cost) VALUES ($1, $2, $3, $4, $5)",
                                          id, spec.capability, today.adding(days: offset), units, cost)
@@ -64,8 +68,20 @@ enum Invariants {
             """)[0].decode(Int.self, 0)
         // The report's per-(order, factory) summary (migration 0006) matches the allocations.
         let pairDrift = try await OrderFactoryTotalsCheck.mismatches(pool)
-        guard overbooked == 0, drift == 0, orderDrift == 0, pairDrift == 0 else {
-            throw InvariantViolation(description: "overbooked slots: \(overbooked), slots whose allocated drifted: \(drift), orders inconsistent: \(orderDrift), order-factory totals drifted: \(pairDrift)")
+        // The units of each pool in each slot (migration 0007) match the allocations.
+        let poolDrift = try await pool.query("""
+            SELECT count(*) FROM (
+                SELECT slot_id, pool, units FROM slot_pool_units
+                EXCEPT SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id
+                        WHERE o.pool IS NOT NULL GROUP BY a.slot_id, o.pool) d
+            """)[0].decode(Int.self, 0) + pool.query("""
+            SELECT count(*) FROM (
+                SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id
+                 WHERE o.pool IS NOT NULL GROUP BY a.slot_id, o.pool
+                EXCEPT SELECT slot_id, pool, units FROM slot_pool_units) d
+            """)[0].decode(Int.self, 0)
+        guard overbooked == 0, drift == 0, orderDrift == 0, pairDrift == 0, poolDrift == 0 else {
+            throw InvariantViolation(description: "overbooked slots: \(overbooked), slots whose allocated drifted: \(drift), orders inconsistent: \(orderDrift), order-factory totals drifted: \(pairDrift), slot pool units drifted: \(poolDrift)")
         }
     }
 

