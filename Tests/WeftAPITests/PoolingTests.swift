@@ -51,16 +51,14 @@ struct PoolingTests {
         #expect(a.json["cost"] as? Int == 180 + 100 + 1000)
         #expect((a.json["allocations"] as? [[String: Any]])?.map { $0["factory_id"] as? String } == [near])
 
-        // B, same pool, any region: alone Far would be cheaper (80 + 100 + 1,000 against
-        // 90 + 100 + 1,000), but the room in A's open batch costs no batch: B joins it. The
-        // quote says so too, and B pays its share: ⌊1,000 × 10/30⌋ = 333 (the remainder goes
-        // to A, the larger).
-        let quote = try await broker.send("POST", "/v1/quotes", json: Self.body(quantity: 10, pool: "fr4.2l.hasl"))
+        // B, same pool and region: it joins A's batch and pays its share, ⌊1,000 × 10/30⌋ = 333
+        // (the remainder goes to A, the larger); the quote says the same. (Joining an open batch
+        // where units are dearer: PoolingPlacementTests.)
+        let quote = try await broker.send("POST", "/v1/quotes", json: Self.body(quantity: 10, pool: "fr4.2l.hasl", extra: #","regions":["CN-GD"]"#))
         #expect(quote.status == 200, "\(quote.text)")
         #expect((quote.json["allocations"] as? [[String: Any]])?.map { $0["factory_id"] as? String } == [near])
         #expect(quote.json["cost"] as? Int == 90 + 100 + 333)
-        #expect(quote.json["added_cost"] as? Int == 90 + 100)
-        let b = try await broker.send("POST", "/v1/orders", json: Self.body(quantity: 10, pool: "fr4.2l.hasl"))
+        let b = try await broker.send("POST", "/v1/orders", json: Self.body(quantity: 10, pool: "fr4.2l.hasl", extra: #","regions":["CN-GD"]"#))
         #expect(b.status == 201, "\(b.text)")
         let bID = try #require(b.json["id"] as? String)
         #expect((b.json["allocations"] as? [[String: Any]])?.map { $0["factory_id"] as? String } == [near])
