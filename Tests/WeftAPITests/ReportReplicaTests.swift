@@ -33,7 +33,7 @@ struct ReportReplicaTests {
         #expect(rows.map { $0["factory_name"] as? String } == [ReportFixture.alpha, ReportFixture.beta, ReportFixture.gamma])
         #expect((utilization.json["totals"] as? [String: Any])?["capacity"] as? Int == 570)
         let csv = try await ReportTests.get(server, "/v1/reports/utilization", key: admin, csv: true)
-        #expect(csv.text.contains(",Gamma,VN-SG,true,1,2,120,30,90,0.25\r\n"))
+        #expect(csv.text.contains(",Gamma,VN-SG,true,1,2,120,30,90,0.25,1,\r\n"))
         #expect(!csv.text.contains("Primary Only Works"))
 
         // The orders report's heavy read (allocation figures) runs on the reports pool too.
