@@ -18,11 +18,10 @@ struct BatchRoutes {
         let (capability, from, to) = try request.queryInput { reader in
             let capability = reader.capability("capability")
             let range = reader.dateRange()
-            let from = range.from ?? Day.today
+            // Without from: today, or `to` when that is earlier (a look back at one day).
+            let from = range.from ?? range.to.map { min(Day.today, $0) } ?? Day.today
             let to = range.to ?? min(from.adding(days: 30), CapacityRoutes.lastDay)
-            if range.from == nil, let given = range.to, given < from {
-                reader.report("to", "must be on or after from, which defaults to today (\(from.iso)); give from as well")
-            } else if to.ordinal - from.ordinal >= AllocationRoutes.maxRangeDays {
+            if to.ordinal - from.ordinal >= AllocationRoutes.maxRangeDays {
                 reader.report("to", "must be less than \(AllocationRoutes.maxRangeDays) days after from")
             }
             return (capability?.code, from, to)

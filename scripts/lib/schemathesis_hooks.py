@@ -43,6 +43,7 @@ FILTERED_LOG = os.environ.get("WEFT_SCHEMATHESIS_FILTERED_LOG", "")
 DATE_RANGES = {
     "GET /v1/factories/{id}/capacity": ("from", "to", 365),
     "GET /v1/factories/{id}/allocations": ("from", "to", 365),
+    "GET /v1/factories/{id}/batches": ("from", "to", 365),
     "GET /v1/reports/utilization": ("from", "to", 365),
     "GET /dashboard": ("from", "to", 365),
     "GET /v1/reports/orders": ("due_from", "due_to", None),
