@@ -6,6 +6,9 @@
 # many orders stored as 201s were received.
 # Usage: benchmarks/order-load.sh [DURATION=30] [CONNECTIONS=8]
 # WEFT_IDEMPOTENCY=1 sends an Idempotency-Key with every order (stored with its response).
+# WEFT_POOLS=1 runs the load twice in one go, each on a fresh database: first as above (the
+# reference), then with pooling (every factory states a batch cost and a batch size, and 80 %
+# of the orders name one of 8 pools), and prints both runs' figures and their ratios.
 # Eight connections keep both cores busy; more only add queueing to every request's latency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,16 +29,25 @@ chmod 755 "$work" # the postgres user must reach the cluster inside it
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; weft_pg_stop; rm -rf "$work"' EXIT
 weft_pg_start "$work/pg"
-export DATABASE_URL=$(weft_pg_create_db weft_load)
-"$weft" migrate >/dev/null
 
-psql -q "$DATABASE_URL" <<'SQL'
+# One load run on a fresh database; $1 = plain or pools.
+run_load() {
+    local mode=$1
+    export DATABASE_URL=$(weft_pg_create_db "weft_load_$mode")
+    "$weft" migrate >/dev/null
+    local batch="UPDATE factory_capabilities SET batch_cost = 0;"
+    if [ "$mode" = pools ]; then
+        # A panel run costs 2,000 to 6,000 and holds 100 to 400 boards.
+        batch="UPDATE factory_capabilities SET batch_cost = 2000 + (random() * 4000)::int, batch_units = 100 + (random() * 300)::int;"
+    fi
+    psql -q "$DATABASE_URL" <<SQL
 INSERT INTO brokers (name) VALUES ('Load broker');
 INSERT INTO factories (name, region, lead_days, certifications)
 SELECT 'Factory ' || g, (ARRAY['CN-GD','CN-ZJ','VN-SG','IN-KA','MX-NL'])[1 + g % 5], g % 4,
        CASE WHEN g % 3 = 0 THEN ARRAY['ISO9001'] ELSE '{}' END
   FROM generate_series(1, 200) g;
-INSERT INTO factory_capabilities SELECT id, 'pcb.fab', 500 + (random() * 4500)::int FROM factories;
+INSERT INTO factory_capabilities (factory_id, capability, setup_cost) SELECT id, 'pcb.fab', 500 + (random() * 4500)::int FROM factories;
+$batch
 INSERT INTO capacity_slots (factory_id, capability, day, units, unit_cost)
 SELECT f.id, 'pcb.fab', current_date + d, 200 + (random() * 800)::int, 50 + (random() * 100)::int
   FROM factories f, generate_series(0, 29) d;
@@ -45,24 +57,53 @@ SELECT f.id, 'pcb.fab', current_date + d, 200 + (random() * 800)::int, 50 + (ran
 -- analyzes it, a minute or more later): a warm-up artefact of a brand-new database, not Weft.
 ANALYZE brokers, factories, factory_capabilities, capacity_slots;
 SQL
-broker=$(psql -qAt "$DATABASE_URL" -c "SELECT id FROM brokers LIMIT 1")
-export WEFT_KEY=$("$weft" keys create --role broker --broker "$broker" | tail -n 1)
+    local broker
+    broker=$(psql -qAt "$DATABASE_URL" -c "SELECT id FROM brokers LIMIT 1")
+    export WEFT_KEY=$("$weft" keys create --role broker --broker "$broker" | tail -n 1)
 
-port=${PORT:-18080}
-"$weft" serve --port $port --no-migrate --log-level warning --pool-size "${WEFT_DB_POOL_SIZE:-16}" &
-server=$!
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+    "$weft" serve --port $port --no-migrate --log-level warning --pool-size "${WEFT_DB_POOL_SIZE:-16}" &
+    server=$!
+    for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 
-echo "== $duration s, $connections connections, 200 factories x 30 days =="
-wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s benchmarks/orders/submit.lua "http://127.0.0.1:$port" | tee "$work/wrk.txt"
+    echo "== $mode: $duration s, $connections connections, 200 factories x 30 days =="
+    WEFT_POOLS=$([ "$mode" = pools ] && echo 1 || echo 0) \
+        wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s benchmarks/orders/submit.lua "http://127.0.0.1:$port" | tee "$work/wrk-$mode.txt"
 
-created=$(sed -n 's/^created (201): //p' "$work/wrk.txt")
-psql -qAt "$DATABASE_URL" <<SQL
+    local created
+    created=$(sed -n 's/^created (201): //p' "$work/wrk-$mode.txt")
+    psql -qAt "$DATABASE_URL" <<SQL
 SELECT 'orders stored: ' || count(*) || ' (201s seen by wrk: $created)' FROM orders;
 SELECT 'duplicated references: ' || count(*) FROM (SELECT reference FROM orders GROUP BY reference HAVING count(*) > 1) d;
 SELECT 'overbooked slots: ' || count(*) FROM capacity_slots WHERE allocated > units;
 SELECT 'slots whose allocated differs from their allocations: ' || count(*) FROM capacity_slots s
  WHERE s.allocated <> coalesce((SELECT sum(units) FROM allocations a WHERE a.slot_id = s.id), 0);
+SELECT 'slot pool units differing from the allocations: ' || count(*) FROM (
+    (SELECT slot_id, pool, units FROM slot_pool_units
+     EXCEPT SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE o.pool IS NOT NULL GROUP BY 1, 2)
+    UNION ALL
+    (SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE o.pool IS NOT NULL GROUP BY 1, 2
+     EXCEPT SELECT slot_id, pool, units FROM slot_pool_units)) d;
 SELECT 'orders by status: ' || string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status ORDER BY status) s;
 SELECT 'capacity used: ' || round(100.0 * sum(allocated) / sum(units), 1) || '%' FROM capacity_slots;
+SELECT 'pooled orders: ' || count(*) FILTER (WHERE pool IS NOT NULL) || ', sharing a batch with another order: '
+       || count(DISTINCT a.order_id) FILTER (WHERE p.units > a.units) FROM orders o
+  LEFT JOIN allocations a ON a.order_id = o.id LEFT JOIN slot_pool_units p ON p.slot_id = a.slot_id AND p.pool = o.pool;
 SQL
+    kill $server 2>/dev/null || true
+    wait $server 2>/dev/null || true
+    server=
+}
+
+port=${PORT:-18080}
+if [ "${WEFT_POOLS:-0}" = 1 ]; then
+    run_load plain
+    run_load pools
+    figure() { sed -n "s/^$2: \([0-9.]*\).*/\1/p" "$work/wrk-$1.txt"; }
+    echo "== pooling against the reference, same run =="
+    for metric in "accepted orders/s" "latency p50" "latency p99"; do
+        plain=$(figure plain "$metric"); pools=$(figure pools "$metric")
+        awk -v m="$metric" -v a="$plain" -v b="$pools" 'BEGIN { printf "%s: %s without pools, %s with pools (ratio %.2f)\n", m, a, b, (a > 0 ? b / a : 0) }'
+    done
+else
+    run_load plain
+fi

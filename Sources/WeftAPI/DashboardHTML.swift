@@ -8,7 +8,7 @@ enum DashboardHTML {
     /// The pages in the navigation bar: (path, label).
     static let navigation: [(path: String, label: String)] = [
         ("/dashboard", "Utilisation"), ("/dashboard/orders", "Order plan"),
-        ("/dashboard/unserved", "Unserved"), ("/dashboard/runs", "Runs"),
+        ("/dashboard/unserved", "Unserved"), ("/dashboard/batches", "Batches"), ("/dashboard/runs", "Runs"),
     ]
 
     /// What browsers may do with a dashboard page: inline styles and `data:` images only,

@@ -15,6 +15,7 @@ struct DashboardRoutes {
         builder.get("/dashboard/orders") { try await guarded($0, current: "/dashboard/orders", render: orderPlan) }
         builder.get("/dashboard/unserved") { try await guarded($0, current: "/dashboard/unserved", render: unserved) }
         builder.get("/dashboard/runs") { try await guarded($0, current: "/dashboard/runs", render: runs) }
+        builder.get("/dashboard/batches") { try await guarded($0, current: "/dashboard/batches", render: batches) }
         builder.get("/dashboard/login") { try await auth.loginForm($0) }
         builder.post("/dashboard/login") { try await auth.login($0) }
         builder.post("/dashboard/logout") { try await auth.logout($0) }

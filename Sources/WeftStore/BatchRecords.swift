@@ -18,6 +18,8 @@ public enum BatchRecords {
 
     /// One pool group's units in one slot of a factory: a pool, or one order without a pool.
     public struct Group: Sendable, Equatable {
+        public var factoryID: UUID
+        public var factoryName: String
         public var capability: String
         public var day: Day
         /// Nil: the order's own batches.
@@ -31,32 +33,37 @@ public enum BatchRecords {
         public var units: Int { orders.reduce(0) { $0 + $1.units } }
 
         public static func == (lhs: Group, rhs: Group) -> Bool {
-            lhs.capability == rhs.capability && lhs.day == rhs.day && lhs.pool == rhs.pool && lhs.batchCost == rhs.batchCost
+            lhs.factoryID == rhs.factoryID && lhs.capability == rhs.capability && lhs.day == rhs.day && lhs.pool == rhs.pool && lhs.batchCost == rhs.batchCost
                 && lhs.batchUnits == rhs.batchUnits && lhs.orders.map(\.id) == rhs.orders.map(\.id) && lhs.orders.map(\.units) == rhs.orders.map(\.units)
         }
     }
 
-    /// The pool groups with units in a factory's slots between two days (optionally of one
-    /// capability), by day, capability, pool (pools first, then orders without one, by order id).
-    public static func groups(on connection: PostgresConnection, factoryID: UUID, capability: String?, from: Day, to: Day) throws -> [Group] {
+    /// The pool groups with units in a factory's slots (every factory's when `factoryID` is nil)
+    /// between two days, optionally of one capability, by day, factory, capability and pool
+    /// (pools first, then orders without one, by order id); at most `limit` groups.
+    public static func groups(on connection: PostgresConnection, factoryID: UUID?, capability: String?, from: Day, to: Day,
+                              limit: Int = .max) throws -> [Group] {
         var groups: [Group] = []
         for row in try connection.query("""
-            SELECT s.capability, s.day, o.pool, a.order_id, a.units, fc.batch_cost, fc.batch_units
+            SELECT s.capability, s.day, o.pool, a.order_id, a.units, fc.batch_cost, fc.batch_units, f.id, f.name
               FROM capacity_slots s
+              JOIN factories f ON f.id = s.factory_id
               JOIN allocations a ON a.slot_id = s.id
               JOIN orders o ON o.id = a.order_id
               JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
-             WHERE s.factory_id = $1 AND s.day BETWEEN $2 AND $3 AND ($4::text IS NULL OR s.capability = $4)
-             ORDER BY s.day, s.capability, o.pool NULLS LAST, a.order_id
+             WHERE ($1::uuid IS NULL OR s.factory_id = $1) AND s.day BETWEEN $2 AND $3 AND ($4::text IS NULL OR s.capability = $4)
+             ORDER BY s.day, f.name, f.id, s.capability, o.pool NULLS LAST, a.order_id
             """, factoryID, from, to, capability) {
             let capability = try row.decode(String.self, 0), day = try row.decode(Day.self, 1), pool = try row.decode(String?.self, 2)
+            let factory = try row.decode(UUID.self, 7)
             let order = (id: try row.decode(UUID.self, 3), units: try row.decode(Int.self, 4))
-            if let pool, let last = groups.last, last.pool == pool, last.day == day, last.capability == capability {
+            if let pool, let last = groups.last, last.pool == pool, last.day == day, last.capability == capability, last.factoryID == factory {
                 groups[groups.count - 1].orders.append(order)
                 continue
             }
-            groups.append(Group(capability: capability, day: day, pool: pool, batchCost: try row.decode(Int64.self, 5),
-                                batchUnits: try row.decode(Int?.self, 6), orders: [order]))
+            guard groups.count < limit else { break }
+            groups.append(Group(factoryID: factory, factoryName: try row.decode(String.self, 8), capability: capability, day: day, pool: pool,
+                                batchCost: try row.decode(Int64.self, 5), batchUnits: try row.decode(Int?.self, 6), orders: [order]))
         }
         return groups
     }

@@ -177,6 +177,30 @@ struct PoolingTests {
         try await server.stop()
     }
 
+    @Test func dashboardShowsThePoolsEachFactoryMakesTogether() async throws {
+        let server = try await TestServer.start()
+        let network = try await Self.seed(server)
+        let broker = Client(client: try server.client(), key: try await server.issueKey(role: .broker, brokerID: network.brokerID))
+        for (quantity, pool) in [(20, "fr4.2l.hasl"), (10, "fr4.2l.hasl"), (10, nil)] as [(Int, String?)] {
+            #expect(try await broker.send("POST", "/v1/orders", json: Self.body(quantity: quantity, pool: pool)).status == 201)
+        }
+        let admin = try await server.issueKey(role: .admin)
+        let token = try #require(try await DashboardTests.signIn(server, key: admin).1)
+        let page = try await DashboardTests.page(server, "/dashboard/batches", token: token)
+        #expect(page.status == 200)
+        let html = page.text
+        #expect(html.contains("aria-current=\"page\">Batches</a>"))
+        // One row for the pool (2 orders, 30 units, 60 % of one batch of 50), one for the order alone.
+        let day = NetworkFixture.today.adding(days: 1).iso
+        #expect(html.contains("<tr><td>\(day)</td><td>Near</td><td>pcb.fab</td><td><strong>fr4.2l.hasl</strong></td><td class=\"num\">2</td><td class=\"num\">30</td><td class=\"num\">1</td><td class=\"num\">60 %</td>"), "\(html)")
+        #expect(html.contains("<td>one order</td><td class=\"num\">1</td><td class=\"num\">10</td><td class=\"num\">1</td><td class=\"num\">20 %</td>"))
+        let empty = try await DashboardTests.page(server, "/dashboard/batches?capability=sewing", token: token)
+        #expect(empty.status == 200 && empty.text.contains("No batches in these days"))
+        let bad = try await DashboardTests.page(server, "/dashboard/batches?capability=PCB", token: token)
+        #expect(bad.status == 422)
+        try await server.stop()
+    }
+
     @Test func reportsCountBatchesAndWhatPoolingSaved() async throws {
         let server = try await TestServer.start()
         let network = try await Self.seed(server)

@@ -81,6 +81,7 @@ struct TenantIsolationTests {
         "GET /dashboard/orders": [Cell(auth: .dashboardSession, request: path("/dashboard/orders"), expected: dashboardPage, label: "dashboard orders")],
         "GET /dashboard/unserved": [Cell(auth: .dashboardSession, request: path("/dashboard/unserved"), expected: dashboardPage, label: "dashboard unserved")],
         "GET /dashboard/runs": [Cell(auth: .dashboardSession, request: path("/dashboard/runs"), expected: dashboardPage, label: "dashboard runs")],
+        "GET /dashboard/batches": [Cell(auth: .dashboardSession, request: path("/dashboard/batches"), expected: dashboardPage, label: "dashboard batches")],
         "GET /dashboard/login": [Cell(auth: .dashboardSession, request: path("/dashboard/login"), expected: statuses(303, 200, 200, 200, 200, 200),
                                       label: "sign-in form")],
         "POST /dashboard/login": [Cell(auth: .loginForm, request: path("/dashboard/login"), expected: statuses(303, 403, 403, 403, 403, 401),

@@ -1,6 +1,7 @@
 -- wrk script: POST /v1/orders with varied small orders. Each request carries a unique
 -- reference (thread + counter) so duplicates would show up in the database afterwards.
 -- With WEFT_IDEMPOTENCY=1 each request also sends that reference as its Idempotency-Key.
+-- With WEFT_POOLS=1, 80 % of the orders name one of 8 pools (the others have none).
 local threads = {}
 local counter = 0
 local thread_id = 0
@@ -19,9 +20,13 @@ end
 function request()
     counter = counter + 1
     local due = os.date("!%Y-%m-%d", os.time() + 86400 * math.random(5, 29))
+    local pool = ""
+    if os.getenv("WEFT_POOLS") == "1" and math.random() < 0.8 then
+        pool = string.format(',"pool":"fr4.p%d"', math.random(1, 8))
+    end
     local body = string.format(
-        '{"capability":"pcb.fab","quantity":%d,"due_date":"%s","max_factories":%d,"priority":%d,"reference":"t%d-%d"}',
-        math.random(5, 200), due, math.random(1, 4), math.random(1, 5), thread_id, counter)
+        '{"capability":"pcb.fab","quantity":%d,"due_date":"%s","max_factories":%d,"priority":%d,"reference":"t%d-%d"%s}',
+        math.random(5, 200), due, math.random(1, 4), math.random(1, 5), thread_id, counter, pool)
     local headers = {
         ["Content-Type"] = "application/json",
         ["Authorization"] = "Bearer " .. os.getenv("WEFT_KEY"),

@@ -46,6 +46,7 @@ DATE_RANGES = {
     "GET /v1/factories/{id}/batches": ("from", "to", 365),
     "GET /v1/reports/utilization": ("from", "to", 365),
     "GET /dashboard": ("from", "to", 365),
+    "GET /dashboard/batches": ("from", "to", 365),
     "GET /v1/reports/orders": ("due_from", "due_to", None),
 }
 
