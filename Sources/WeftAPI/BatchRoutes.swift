@@ -15,17 +15,7 @@ struct BatchRoutes {
 
     private func list(_ request: Request) async throws -> Response {
         let factoryID = try request.accessibleFactoryID()
-        let (capability, from, to) = try request.queryInput { reader in
-            let capability = reader.capability("capability")
-            let range = reader.dateRange()
-            // Without from: today, or `to` when that is earlier (a look back at one day).
-            let from = range.from ?? range.to.map { min(Day.today, $0) } ?? Day.today
-            let to = range.to ?? min(from.adding(days: 30), CapacityRoutes.lastDay)
-            if to.ordinal - from.ordinal >= AllocationRoutes.maxRangeDays {
-                reader.report("to", "must be less than \(AllocationRoutes.maxRangeDays) days after from")
-            }
-            return (capability?.code, from, to)
-        }
+        let (capability, from, to) = try Self.query(request, defaultDays: 30)
         let groups = try await context.pool.withConnection { connection -> [BatchRecords.Group]? in
             guard try connection.query("SELECT 1 FROM factories WHERE id = $1", factoryID).first != nil else { return nil }
             return try BatchRecords.groups(on: connection, factoryID: factoryID, capability: capability, from: from, to: to)
@@ -33,6 +23,24 @@ struct BatchRoutes {
         guard let groups else { throw notFound("factory", factoryID.lowercasedString) }
         return try Response.json(FactoryBatchesDTO(factoryId: factoryID.lowercasedString, capability: capability, from: from, to: to,
                                                    batches: groups.map(BatchDTO.init)))
+    }
+}
+
+extension BatchRoutes {
+    /// `capability`, `from` and `to` of a batches query (the API route and the dashboard page):
+    /// without `from`, today (or `to` when that is earlier: a look back at one day); without
+    /// `to`, `defaultDays` after `from`; a range of at most ``AllocationRoutes/maxRangeDays``.
+    static func query(_ request: Request, defaultDays: Int) throws -> (capability: String?, from: Day, to: Day) {
+        try request.queryInput { reader in
+            let capability = reader.capability("capability")
+            let range = reader.dateRange()
+            let from = range.from ?? range.to.map { min(Day.today, $0) } ?? Day.today
+            let to = range.to ?? min(from.adding(days: defaultDays), CapacityRoutes.lastDay)
+            if to.ordinal - from.ordinal >= AllocationRoutes.maxRangeDays {
+                reader.report("to", "must be less than \(AllocationRoutes.maxRangeDays) days after from")
+            }
+            return (capability?.code, from, to)
+        }
     }
 }
 

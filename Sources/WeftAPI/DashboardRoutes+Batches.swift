@@ -10,16 +10,7 @@ extension DashboardRoutes {
     /// `/dashboard/batches`: per day and factory, the pools made together and how full their
     /// batches are (`from`, `to`, `capability` as in the reports; default the next 7 days).
     func batches(_ request: Request) async throws -> String {
-        let (capability, from, to) = try request.queryInput { reader in
-            let capability = reader.capability("capability")
-            let range = reader.dateRange()
-            let from = range.from ?? range.to.map { min(Day.today, $0) } ?? Day.today
-            let to = range.to ?? min(from.adding(days: 6), CapacityRoutes.lastDay)
-            if to.ordinal - from.ordinal >= AllocationRoutes.maxRangeDays {
-                reader.report("to", "must be less than \(AllocationRoutes.maxRangeDays) days after from")
-            }
-            return (capability?.code, from, to)
-        }
+        let (capability, from, to) = try BatchRoutes.query(request, defaultDays: 6)
         let groups = try await context.reportsPool.withConnection { connection in
             try BatchRecords.groups(on: connection, factoryID: nil, capability: capability, from: from, to: to, limit: Self.batchRows + 1)
         }
