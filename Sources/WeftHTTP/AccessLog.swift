@@ -20,24 +20,26 @@ enum AccessLog {
     }
 
     static func record(_ entry: Entry, logger: Logger) {
+        // Nothing to build when the level hides the line (e.g. WEFT_LOG_LEVEL=warning).
+        guard logger.logLevel <= .info else { return }
         let elapsed = NIODeadline.now() - entry.startedAt
         let milliseconds = Double(elapsed.nanoseconds) / 1_000_000
-        let latency = (milliseconds * 100).rounded() / 100
-        var metadata: Logger.Metadata = [
-            "http.method": "\(entry.method)",
-            "http.path": "\(entry.path)",
-            "http.route": "\(entry.route ?? "-")",
-            "http.status": "\(entry.status.code)",
-            "latency_ms": "\(latency)",
-            "request_id": "\(entry.requestID)",
-            "bytes_in": "\(entry.bytesIn)",
-            "bytes_out": "\(entry.bytesOut)",
-            "remote": "\(entry.remoteAddress ?? "-")",
-        ]
+        let latency = String((milliseconds * 100).rounded() / 100)
+        let status = String(entry.status.code)
+        var metadata = Logger.Metadata(minimumCapacity: 9 + entry.extra.count)
+        metadata["http.method"] = .string(entry.method)
+        metadata["http.path"] = .string(entry.path)
+        metadata["http.route"] = .string(entry.route ?? "-")
+        metadata["http.status"] = .string(status)
+        metadata["latency_ms"] = .string(latency)
+        metadata["request_id"] = .string(entry.requestID)
+        metadata["bytes_in"] = .string(String(entry.bytesIn))
+        metadata["bytes_out"] = .string(String(entry.bytesOut))
+        metadata["remote"] = .string(entry.remoteAddress ?? "-")
         for (key, value) in entry.extra where metadata[key] == nil {
-            metadata[key] = "\(value)"
+            metadata[key] = .string(value)
         }
-        logger.info("\(entry.method) \(entry.path) \(entry.status.code) \(latency)ms", metadata: metadata)
+        logger.info("\(entry.method) \(entry.path) \(status) \(latency)ms", metadata: metadata)
     }
 
     /// `host:port`, with IPv6 hosts bracketed.

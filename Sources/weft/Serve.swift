@@ -91,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         periodic?.cancel()
         await runs.shutdown()
         logger.info("weft stopped")
+        LogSink.standardError.shutdown()
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import WeftAPI
+import WeftHTTP
 
 /// The `weft` command line: serve, migrate, keys, demo.
 @main
@@ -56,10 +57,11 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Sets up swift-log once for the process.
     func bootstrapLogging(_ settings: Settings) -> Logger {
+        // Lines are formatted on the thread that logs and written by a background thread
+        // (WeftHTTP's LogSink): no lock or system call per line; flushed at exit.
+        LogSink.standardError.start()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = settings.logLevel
-            return handler
+            SinkLogHandler(label: label, sink: .standardError, logLevel: settings.logLevel)
         }
         return Logger(label: "weft")
     }

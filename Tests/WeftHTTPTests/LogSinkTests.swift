@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import Testing
+@testable import WeftHTTP
+
+/// The production log path: lines handed to a background writer, none lost at shutdown.
+@Suite("Log sink: lock-free hand-off, nothing lost at shutdown")
+struct LogSinkTests {
+    /// A temporary file's descriptor, and a way to read what was written to it.
+    final class Output {
+        let path: String
+        let descriptor: Int32
+
+        init() throws {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("weft-log-\(UUID().uuidString)").path
+            descriptor = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o600)
+            guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        }
+
+        var lines: [String] {
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        deinit {
+            close(descriptor)
+            unlink(path)
+        }
+    }
+
+    @Test func linesLoggedFromManyTasksRightBeforeShutdownAreAllWrittenInEachTasksOrder() async throws {
+        let output = try Output()
+        // The writer would not wake for a minute: only the shutdown flush can write these.
+        let sink = LogSink(fileDescriptor: output.descriptor, interval: .seconds(60))
+        sink.start()
+        let logger = Logger(label: "weft.test") { SinkLogHandler(label: $0, sink: sink, logLevel: .info) }
+        await withTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for line in 0..<500 {
+                        logger.info("line \(line)", metadata: ["task": "\(task)"])
+                    }
+                }
+            }
+        }
+        #expect(output.lines.isEmpty)
+        sink.shutdown()
+        let lines = output.lines
+        #expect(lines.count == 8 * 500)
+        for task in 0..<8 {
+            let mine = lines.filter { $0.contains(" task=\(task) ") }
+            #expect(mine.map { String($0.split(separator: " ").last!) } == (0..<500).map(String.init))
+        }
+    }
+
+    @Test func theWriterWritesOnItsOwnAndFlushWritesAtOnce() async throws {
+        let output = try Output()
+        let sink = LogSink(fileDescriptor: output.descriptor, interval: .milliseconds(10))
+        sink.start()
+        sink.enqueue(Array("first\n".utf8))
+        // Written by the background thread without any flush; bounded wait, no timing claim.
+        let clock = ContinuousClock()
+        let start = clock.now
+        while output.lines != ["first"], start.duration(to: clock.now) < .seconds(10) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(output.lines == ["first"])
+        sink.shutdown()
+        sink.enqueue(Array("second\n".utf8))
+        sink.flush()
+        #expect(output.lines == ["first", "second"])
+    }
+
+    @Test func linesHaveTheStreamHandlersShapeWithSortedMetadata() throws {
+        let output = try Output()
+        let sink = LogSink(fileDescriptor: output.descriptor)
+        var logger = Logger(label: "weft.http") { SinkLogHandler(label: $0, sink: sink, logLevel: .info) }
+        logger[metadataKey: "request_id"] = "abc"
+        logger.debug("hidden")
+        logger.info("GET / 200", metadata: ["http.status": "200", "bytes_in": "0"])
+        sink.flush()
+        let line = try #require(output.lines.first)
+        #expect(output.lines.count == 1)
+        let pattern = #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0000 info weft\.http: bytes_in=0 http\.status=200 request_id=abc \[WeftHTTPTests\] GET \/ 200$/#
+        #expect(line.wholeMatch(of: pattern) != nil, "\(line)")
+    }
+
+    @Test func anOutputNobodyReadsDropsAndCountsLinesInsteadOfGrowing() throws {
+        let output = try Output()
+        let sink = LogSink(fileDescriptor: output.descriptor, maxPendingBytes: 100)
+        for index in 0..<20 {
+            sink.enqueue(Array("line \(index) of twenty\n".utf8))
+        }
+        sink.flush()
+        let lines = output.lines
+        #expect(lines.first?.hasPrefix("log sink: ") == true)
+        #expect(lines.dropFirst().count < 20)
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("line ") })
+    }
+}
