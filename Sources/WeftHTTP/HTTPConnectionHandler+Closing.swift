@@ -104,38 +104,78 @@ extension HTTPConnectionHandler {
 
     // MARK: Timers
 
+    /// The connection may wait for its next request until `idleTimeout` from now.
     func startIdleTimer(context: ChannelHandlerContext) {
-        self.schedule(after: self.configuration.idleTimeout, context: context) {
-            guard case .idle = self.state else { return }
+        self.arm(.idle, after: self.configuration.idleTimeout, context: context)
+    }
+
+    /// The request that has begun must arrive completely within `requestReadTimeout` from now.
+    func startReadTimer(context: ChannelHandlerContext) {
+        self.arm(.read, after: self.configuration.requestReadTimeout, context: context)
+    }
+
+    /// Sets the one deadline in force. It is watched by one scheduled task that moves only
+    /// when a deadline comes *earlier* than the task: a keep-alive request moves the deadline
+    /// twice (read, then idle) without scheduling or cancelling anything, and the task, when it
+    /// fires before the deadline then in force, schedules itself again for that deadline.
+    func arm(_ kind: DeadlineKind, after delay: TimeAmount, context: ChannelHandlerContext) {
+        let deadline = NIODeadline.now() + delay
+        self.deadline = (kind, deadline)
+        if let scheduled = self.deadlineCheckAt, scheduled <= deadline { return }
+        self.deadlineCheck?.cancel()
+        self.scheduleDeadlineCheck(at: deadline, context: context)
+    }
+
+    /// No deadline while the request is with the responder (the task, if pending, finds none).
+    func disarm() {
+        self.deadline = nil
+    }
+
+    private func scheduleDeadlineCheck(at time: NIODeadline, context: ChannelHandlerContext) {
+        self.deadlineCheckAt = time
+        self.deadlineCheck = context.eventLoop.assumeIsolated().scheduleTask(deadline: time) {
+            self.deadlineCheck = nil
+            self.deadlineCheckAt = nil
+            self.checkDeadline(context: context)
+        }
+    }
+
+    private func checkDeadline(context: ChannelHandlerContext) {
+        guard let deadline = self.deadline else { return }
+        guard NIODeadline.now() >= deadline.at else {
+            self.scheduleDeadlineCheck(at: deadline.at, context: context)
+            return
+        }
+        self.deadline = nil
+        switch (deadline.kind, self.state) {
+        case (.idle, .idle):
             self.state = .closing
             context.close(promise: nil)
+        case (.read, .awaitingHead), (.read, .receiving):
+            let waitingForHead = if case .awaitingHead = self.state { true } else { false }
+            self.respondWithError(
+                .requestTimeout,
+                detail: "The request did not arrive completely within \(Self.describe(self.configuration.requestReadTimeout)).",
+                bypassingCodec: waitingForHead,
+                context: context
+            )
+        default:
+            break
         }
     }
 
-    func startReadTimer(context: ChannelHandlerContext) {
-        self.schedule(after: self.configuration.requestReadTimeout, context: context) {
-            switch self.state {
-            case .awaitingHead, .receiving:
-                let waitingForHead = if case .awaitingHead = self.state { true } else { false }
-                self.respondWithError(
-                    .requestTimeout,
-                    detail: "The request did not arrive completely within \(Self.describe(self.configuration.requestReadTimeout)).",
-                    bypassingCodec: waitingForHead,
-                    context: context
-                )
-            case .idle, .processing, .closing:
-                break
-            }
-        }
-    }
-
-    /// One timer at a time: each phase of the connection has exactly one deadline.
+    /// Runs `action` after `delay` (the linger timeout), instead of any deadline.
     func schedule(after delay: TimeAmount, context: ChannelHandlerContext, _ action: @escaping () -> Void) {
         self.cancelTimer()
         self.timer = context.eventLoop.assumeIsolated().scheduleTask(in: delay, action)
     }
 
+    /// Cancels the deadline, its task and the linger timer.
     func cancelTimer() {
+        self.deadline = nil
+        self.deadlineCheck?.cancel()
+        self.deadlineCheck = nil
+        self.deadlineCheckAt = nil
         self.timer?.cancel()
         self.timer = nil
     }

@@ -43,9 +43,19 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case closing
     }
 
+    /// Which deadline is in force: the idle timeout or the request read timeout.
+    enum DeadlineKind {
+        case idle, read
+    }
+
     let configuration: HTTPServerConfiguration
     let logger: Logger
     var state = State.idle
+    /// The deadline in force, if any, and the task that watches it (see ``arm(_:after:context:)``).
+    var deadline: (kind: DeadlineKind, at: NIODeadline)?
+    var deadlineCheck: Scheduled<Void>?
+    var deadlineCheckAt: NIODeadline?
+    /// The linger timer.
     var timer: Scheduled<Void>?
     var head: HTTPRequestHead?
     var body: ByteBuffer?
@@ -173,7 +183,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func receivedEnd(context: ChannelHandlerContext) {
         guard case .receiving = self.state, let head = self.head else { return }
-        self.cancelTimer()
+        self.disarm()
         self.state = .processing
         let request = ReceivedRequest(
             head: head,

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Request ids: one per request, echoed in `X-Request-Id`, logs and problem documents.
 public enum RequestID {
     /// The header that carries the id in both directions.
@@ -21,11 +23,21 @@ public enum RequestID {
         return valid ? candidate : nil
     }
 
-    /// 16 random lowercase hex characters.
+    /// 16 lowercase hex characters, never the same twice in a process and unrelated between
+    /// processes: a per-process random start plus a counter, scrambled by multiplying with an
+    /// odd constant (a bijection on 64 bits). Ids correlate lines and reports; they are not
+    /// secrets, so the system random generator (a `getrandom` call each) is asked only once.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let value = generator.next() as UInt64
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        let value = (seed &+ counter.wrappingAdd(1, ordering: .relaxed).oldValue) &* 0x9E37_79B9_7F4A_7C15
+        return String(unsafeUninitializedCapacity: 16) { buffer in
+            for index in 0..<16 {
+                let nibble = Int((value >> UInt64(60 - 4 * index)) & 0xF)
+                buffer[index] = nibble < 10 ? UInt8(ascii: "0") + UInt8(nibble) : UInt8(ascii: "a") + UInt8(nibble - 10)
+            }
+            return 16
+        }
     }
+
+    private static let seed = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(0)
 }

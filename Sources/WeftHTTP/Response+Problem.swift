@@ -29,9 +29,7 @@ extension Response {
         )
         var headers = error.headers
         headers.replaceOrAdd(name: "Content-Type", value: problemContentType)
-        // Encoding strings and ints cannot fail; the fallback only keeps this non-throwing.
-        let body = (try? JSON.encoder.encode(document)).map(Array.init) ?? Array(#"{"status":500}"#.utf8)
-        return Response(status: error.status, headers: headers, body: body)
+        return Response(status: error.status, headers: headers, body: document.json)
     }
 
     /// The response for an error thrown while handling `request`.
