@@ -4,7 +4,7 @@ import WeftHTTP
 import WeftStore
 
 /// `POST /v1/api-keys` (issue; the secret is shown once), `GET /v1/api-keys` (list, never
-/// secrets) and `DELETE /v1/api-keys/{id}` (revoke, effective with the next request). Admin only.
+/// secrets) and `DELETE /v1/api-keys/{id}` (revoke: at once in this process, within half a second in every other). Admin only.
 struct APIKeyRoutes {
     let context: AppContext
 
@@ -59,6 +59,8 @@ struct APIKeyRoutes {
             try APIKeyRecords.revoke(on: connection, id: id)
         }
         guard revoked != nil else { throw notFound("API key", request.parameters["id"] ?? "") }
+        // At once here; other processes drop it when their copy expires (APIKeyCache.maxAge).
+        context.apiKeys.forget(keyID: id)
         return Response(status: .noContent)
     }
 }

@@ -58,11 +58,17 @@ public struct APIKeySecret: Sendable, Equatable {
     public var digest: [UInt8] { sha256(Array(text.utf8)) }
 }
 
-/// Looks API keys up by prefix and compares digests in constant time.
+/// Finds the principal behind a presented key: by its prefix, through the process's
+/// ``APIKeyCache`` (a database read at most every few hundred milliseconds per key), with the
+/// SHA-256 digests compared in constant time.
 public struct Authenticator: Sendable {
     let pool: PostgresPool
+    let cache: APIKeyCache
 
-    public init(pool: PostgresPool) { self.pool = pool }
+    public init(pool: PostgresPool, cache: APIKeyCache) {
+        self.pool = pool
+        self.cache = cache
+    }
 
     static let unauthorized = HTTPError(
         .unauthorized,
@@ -72,23 +78,21 @@ public struct Authenticator: Sendable {
 
     /// The principal for the request's bearer key; 401 when missing, malformed, unknown or revoked.
     public func authenticate(_ request: Request) async throws -> Principal {
-        guard let header = request.headers.first(name: "Authorization"),
-              header.count > 7, header.prefix(7).lowercased() == "bearer ",
-              let secret = APIKeySecret(presented: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+        guard let header = request.headers.first(name: "Authorization"), let secret = Self.bearerSecret(header),
+              let principal = try await cache.principal(for: secret, pool: pool) else {
             throw Self.unauthorized
         }
-        let prefix = secret.prefix
-        let rows = try await pool.query(
-            "SELECT id, role, factory_id, broker_id, secret_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL", prefix)
-        guard let row = rows.first else { throw Self.unauthorized }
-        let stored = try row.decode(Bytes.self, 4).bytes
-        let presented = secret.digest
-        guard constantTimeEquals(stored, presented),
-              let role = Role(rawValue: try row.decode(String.self, 1)) else {
-            throw Self.unauthorized
-        }
-        return Principal(keyID: try row.decode(UUID.self, 0), role: role,
-                         factoryID: try row.decode(UUID?.self, 2), brokerID: try row.decode(UUID?.self, 3))
+        return principal
+    }
+
+    /// The key in `Bearer <key>` (scheme case-insensitive, blanks around the key ignored).
+    static func bearerSecret(_ header: String) -> APIKeySecret? {
+        let utf8 = header.utf8
+        guard utf8.count > 7, utf8.prefix(6).elementsEqual("bearer".utf8, by: { $0 | 0x20 == $1 }),
+              utf8.dropFirst(6).first == UInt8(ascii: " ") else { return nil }
+        let key = utf8.dropFirst(7).drop(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+        let trimmed = key.reversed().drop(while: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
+        return APIKeySecret(presented: String(decoding: key.prefix(trimmed.count), as: UTF8.self))
     }
 }
 

@@ -64,7 +64,7 @@ struct DashboardAuth {
         probe.headers.replaceOrAdd(name: "Authorization", value: "Bearer \(key)")
         let principal: Principal
         do {
-            principal = try await Authenticator(pool: context.pool).authenticate(probe)
+            principal = try await Authenticator(pool: context.pool, cache: context.apiKeys).authenticate(probe)
         } catch let error as HTTPError where error.status == .unauthorized {
             return Self.formPage(next: next, message: "That key is not valid: it is unknown, revoked or mistyped.", status: .unauthorized)
         }

@@ -19,10 +19,13 @@ public struct AppContext: Sendable {
     public let placements = PlacementCache()
     /// When expired Idempotency-Key records were last purged.
     let idempotencyPurge = IdempotencyPurge()
+    /// API keys this process has recently read, so requests do not each read their key.
+    public let apiKeys: APIKeyCache
 
     public init(pool: PostgresPool, migrations: MigrationRunner, configuration: AppConfiguration, logger: Logger, runs: RunCoordinator? = nil,
-                reportsPool: PostgresPool? = nil) {
+                reportsPool: PostgresPool? = nil, apiKeys: APIKeyCache = APIKeyCache()) {
         self.pool = pool
+        self.apiKeys = apiKeys
         self.reportsPool = reportsPool ?? pool
         self.migrations = migrations
         self.configuration = configuration
@@ -57,7 +60,7 @@ public struct WeftApp: Sendable {
 
     /// The responder to give the HTTP server.
     public var responder: any Responder {
-        MetricsResponder(metrics: metrics, next: APIKeyGate(next: router, authenticator: Authenticator(pool: context.pool)))
+        MetricsResponder(metrics: metrics, next: APIKeyGate(next: router, authenticator: Authenticator(pool: context.pool, cache: context.apiKeys)))
     }
 
     static func register(on builder: inout RouterBuilder, context: AppContext) {

@@ -40,8 +40,8 @@ public enum APIKeyRecords {
                                     binds: filter.binds + [limit]).map(record)
     }
 
-    /// Marks the key revoked (keeping the first revocation time); the key stops working with
-    /// the next request, since every request looks its key up. Nil when there is no such key.
+    /// Marks the key revoked (keeping the first revocation time); every process stops accepting
+    /// it once its cached copy of the row expires (WeftAPI's APIKeyCache). Nil when there is no such key.
     public static func revoke(on connection: PostgresConnection, id: UUID) throws -> Record? {
         try connection.query("""
             UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING \(columns)

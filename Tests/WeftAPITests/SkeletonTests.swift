@@ -87,7 +87,11 @@ struct SkeletonTests {
         forged[forged.count - 1] = forged.last == "a" ? "b" : "a"
         #expect(try await client.send("GET", "/v1/x", headers: ["Authorization": "Bearer \(String(forged))"]).status == 401)
 
+        // Revoked in the database behind the server's back: refused once the server's copy of
+        // the key expires (APIKeyCache, 0.5 s), and from then on.
         try await server.pool.query("UPDATE api_keys SET revoked_at = now()")
+        let seen = try await APIKeyCacheTests.pollUntilRefused(server, "/v1/api-keys", key: key, since: ContinuousClock().now)
+        #expect(seen.last == 401)
         #expect(try await client.send("GET", "/v1/no-such-thing", headers: ["Authorization": "Bearer \(key)"]).status == 401)
         try await server.stop()
     }
