@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Prometheus
+import Synchronization
 import WeftHTTP
 import WeftStore
 
@@ -49,6 +50,20 @@ public final class WeftMetrics: Sendable {
     ]
 
     private let inFlight: Prometheus.Gauge
+    /// Each (method, route, status) series met so far, so that a request does not build its
+    /// label arrays and metric names and look them up in the registry (its lock) every time.
+    private let requestSeries = Mutex<[RequestSeriesKey: RequestSeries]>([:])
+
+    struct RequestSeriesKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    struct RequestSeries {
+        let count: Prometheus.Counter
+        let duration: Prometheus.DurationHistogram
+    }
     private let poolOpen: Prometheus.Gauge
     private let poolInUse: Prometheus.Gauge
     private let poolWaiting: Prometheus.Gauge
@@ -82,9 +97,18 @@ public final class WeftMetrics: Sendable {
     /// Counts one answered request and its latency. `route` is the template, never the raw
     /// path, so that ids do not explode the number of series.
     func recordRequest(method: String, route: String, status: Int, duration: Duration) {
-        let labels = [("method", method), ("route", route), ("status", String(status))]
-        registry.makeCounter(descriptor: Name.descriptor(Name.requests), labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: Name.descriptor(Name.requestDuration), labels: labels, buckets: Self.durationBuckets).record(duration)
+        let key = RequestSeriesKey(method: method, route: route, status: status)
+        let series = requestSeries.withLock { $0[key] } ?? {
+            let labels = [("method", method), ("route", route), ("status", String(status))]
+            let made = RequestSeries(
+                count: registry.makeCounter(descriptor: Name.descriptor(Name.requests), labels: labels),
+                duration: registry.makeDurationHistogram(descriptor: Name.descriptor(Name.requestDuration), labels: labels,
+                                                         buckets: Self.durationBuckets))
+            requestSeries.withLock { $0[key] = made }
+            return made
+        }()
+        series.count.increment()
+        series.duration.record(duration)
         if status == 503 {
             registry.makeCounter(descriptor: Name.descriptor(Name.databaseUnavailable), labels: [("route", route)]).increment()
         }
