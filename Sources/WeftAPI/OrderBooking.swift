@@ -44,7 +44,11 @@ struct OrderBooking {
             let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free, poolUnits: poolUnits)
             let order = Self.order(submission, id: id, served: planned.placement.servedUnits, shortfall: planned.shortfall)
             let idempotency = submission.idempotency, ttl = context.configuration.idempotencyTTLSeconds
-            let outcome = try await context.pool.transaction { connection -> Round in
+            // Without an Idempotency-Key or a pool (whose batch partners are read after the
+            // booking) the booking is one statement, atomic by itself: no BEGIN and COMMIT (two
+            // round trips fewer; the slots stay locked for the statement only).
+            let single = idempotency == nil && order.pool == nil
+            let outcome = try await context.pool.transaction(singleStatement: single) { connection -> Round in
                 if let idempotency, let replay = try Self.replay(on: connection, idempotency) {
                     return .replayed(replay)
                 }
