@@ -9,6 +9,8 @@
 # WEFT_POOLS=1 runs the load twice in one go, each on a fresh database: first as above (the
 # reference), then with pooling (every factory states a batch cost and a batch size, and 80 %
 # of the orders name one of 8 pools), and prints both runs' figures and their ratios.
+# Then it measures the ceiling on the same cluster, pgbench -N with as many clients
+# (PGBENCH=0 skips it), and prints the ratio.
 # Eight connections keep both cores busy; more only add queueing to every request's latency.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +23,10 @@ command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wr
 # A separate build folder, so a release build does not wait on (or block) debug builds;
 # SCRATCH=DIR picks another one and BUILD=0 uses the binary already built there (as in
 # report-bench.sh); PORT another port.
+# WEFT_BIN=PATH measures that weft binary instead (e.g. an older build kept for before/after).
 scratch=${SCRATCH:-.build-release}
-[ "${BUILD:-1}" = 0 ] || swift build -c release --scratch-path "$scratch" --product weft >/dev/null
-weft="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/weft"
+[ "${BUILD:-1}" = 0 ] || [ -n "${WEFT_BIN:-}" ] || swift build -c release --scratch-path "$scratch" --product weft >/dev/null
+weft=${WEFT_BIN:-"$(swift build -c release --scratch-path "$scratch" --show-bin-path)/weft"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-load.XXXXXX")
 chmod 755 "$work" # the postgres user must reach the cluster inside it
 server=
@@ -106,4 +109,20 @@ if [ "${WEFT_POOLS:-0}" = 1 ]; then
     done
 else
     run_load plain
+fi
+
+# The ceiling beside the figure: PostgreSQL's own single-row update transactions (pgbench -N,
+# which skips the contended teller and branch rows: one UPDATE, one SELECT and one INSERT per
+# transaction) on the same cluster, with as many clients as wrk had connections. Durable
+# as Weft's orders are, and with synchronous_commit=off (no wait for the WAL flush, close to
+# fsync=off) for the rate the machine's CPU alone allows.
+if [ "${PGBENCH:-1}" != 0 ]; then
+    pgbench_url=$(weft_pg_create_db pgbench)
+    pgbench -q -i -s 10 "$pgbench_url" >/dev/null 2>&1
+    durable=$(pgbench -N -c "$connections" -j 2 -T "$duration" "$pgbench_url" 2>/dev/null | awk '/^tps/ {print $3; exit}')
+    async=$(PGOPTIONS='-c synchronous_commit=off' pgbench -N -c "$connections" -j 2 -T "$duration" "$pgbench_url" 2>/dev/null | awk '/^tps/ {print $3; exit}')
+    accepted=$(sed -n 's/^accepted orders\/s: //p' "$work/wrk-plain.txt")
+    echo "ceiling: pgbench -N -c $connections -j 2 -T $duration: $durable tx/s durable, $async tx/s with synchronous_commit=off"
+    awk -v a="$accepted" -v d="$durable" -v s="$async" \
+        'BEGIN {printf "accepted orders/s / pgbench -N: %.3f (durable), %.3f (synchronous_commit=off)\n", a / d, a / s}'
 fi
