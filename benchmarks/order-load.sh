@@ -25,7 +25,7 @@ command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wr
 # report-bench.sh); PORT another port.
 # WEFT_BIN=PATH measures that weft binary instead (e.g. an older build kept for before/after).
 scratch=${SCRATCH:-.build-release}
-[ "${BUILD:-1}" = 0 ] || [ -n "${WEFT_BIN:-}" ] || swift build -c release --scratch-path "$scratch" --product weft >/dev/null
+[ "${BUILD:-1}" = 0 ] || [ -n "${WEFT_BIN:-}" ] || swift build -c release --force-resolved-versions --scratch-path "$scratch" --product weft >/dev/null
 weft=${WEFT_BIN:-"$(swift build -c release --scratch-path "$scratch" --show-bin-path)/weft"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-load.XXXXXX")
 chmod 755 "$work" # the postgres user must reach the cluster inside it
