@@ -11,7 +11,9 @@ import WeftTestSupport
 @Suite("Metrics and access log")
 struct MetricsTests {
     @Test func scrapeCountsRequestsByRouteTemplateAndStatus() async throws {
-        let server = try await ObservedServer.start()
+        // Keys read once: a background refresh (after 0.25 s by default, easily reached on a
+        // loaded machine) would hold a pooled connection while the scrape counts them.
+        let server = try await ObservedServer.start(apiKeys: APIKeyCache(maxAge: .seconds(3600), refreshAge: .seconds(3600)))
         let (network, _) = try await NetworkFixture.seed(server.pool, [.init(name: "Only", slots: [(1, 100, 10)])])
         let admin = try await server.issueKey(role: .admin)
         let broker = try await server.issueKey(role: .broker, brokerID: network.brokerID)
@@ -159,8 +161,11 @@ struct ObservedServer {
     var app: WeftApp { server.app }
 
     /// Over a fresh migrated database, or (with `databaseURL`) over that one, unmigrated.
+    /// - Parameter apiKeys: the app's key cache (a long-lived one keeps background key reads,
+    ///   and the pooled connection each holds, out of a test that counts connections in use).
     static func start(configuration: AppConfiguration = AppConfiguration(), databaseURL: String? = nil,
-                      http: HTTPServerConfiguration = HTTPServerConfiguration()) async throws -> ObservedServer {
+                      http: HTTPServerConfiguration = HTTPServerConfiguration(),
+                      apiKeys: APIKeyCache = APIKeyCache()) async throws -> ObservedServer {
         let log = LogCapture()
         let logger = Logger(label: "weft.test.observed") { _ in LogCapture.Handler(capture: log) }
         let pool: PostgresPool
@@ -173,7 +178,7 @@ struct ObservedServer {
         }
         let app = WeftApp(context: AppContext(
             pool: pool, migrations: MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger),
-            configuration: configuration, logger: logger))
+            configuration: configuration, logger: logger, apiKeys: apiKeys))
         return ObservedServer(server: try await TestServer.serve(app, databaseURL: url, http: http, logger: logger), log: log)
     }
 
