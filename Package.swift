@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "weft", targets: ["weft"]),
+        .executable(name: "weft-mip-worker", targets: ["weft-mip-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
@@ -29,7 +30,8 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // COIN-OR CBC (mixed-integer programming) for the scheduler's exact solves and bounds.
+        // COIN-OR CBC (mixed-integer programming) for the scheduler's exact solves and bounds,
+        // linked only into weft-mip-worker (a crash in C must not take the server down).
         .systemLibrary(
             name: "CCbc",
             pkgConfig: "cbc",
@@ -39,8 +41,12 @@ let package = Package(
         // 1. core: domain types, validation, the scheduling model, verifier and solvers. No IO.
         .target(
             name: "WeftCore",
-            dependencies: ["CCbc", .product(name: "HeapModule", package: "swift-collections")]
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
         ),
+        // 1b. the exact step's MIP solves in a child process (spawns weft-mip-worker; IO).
+        .target(name: "WeftMIP", dependencies: ["WeftCore"]),
+        // The worker itself: one MIP from stdin, CBC, the answer on stdout.
+        .executableTarget(name: "weft-mip-worker", dependencies: ["WeftCore", "CCbc"]),
         // 2. store: libpq wrapper, pool, migrations, SQL per aggregate.
         .target(
             name: "WeftStore",
@@ -85,6 +91,7 @@ let package = Package(
                 "WeftAPI",
                 "WeftStore",
                 "WeftHTTP",
+                "WeftMIP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,6 +109,8 @@ let package = Package(
         .target(name: "WeftFuzzSupport", path: "Tests/WeftFuzzSupport"),
 
         .testTarget(name: "WeftCoreTests", dependencies: ["WeftCore", "WeftFuzzSupport"]),
+        // The exact step through the real worker (built with everything by `swift build --build-tests`) and failing ones.
+        .testTarget(name: "WeftMIPTests", dependencies: ["WeftMIP", "WeftCore"]),
         .testTarget(name: "WeftStoreTests", dependencies: ["WeftStore", "WeftCore", "WeftTestSupport"]),
         .testTarget(
             name: "WeftHTTPTests",
@@ -116,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "WeftAPITests",
             dependencies: [
-                "WeftAPI", "WeftStore", "WeftHTTP", "WeftCore", "WeftTestSupport", "WeftFuzzSupport",
+                "WeftAPI", "WeftStore", "WeftHTTP", "WeftCore", "WeftTestSupport", "WeftFuzzSupport", "WeftMIP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -20,6 +20,7 @@ weft_require_packages
 # A separate build folder, so a release build does not wait on (or block) debug builds.
 scratch=${SCRATCH:-.build-release}
 swift build -c release --scratch-path "$scratch" --product weft >/dev/null
+swift build -c release --scratch-path "$scratch" --product weft-mip-worker >/dev/null   # the exact step's worker, beside weft
 weft="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/weft"
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-run-bench.XXXXXX")
 chmod 755 "$work" # the postgres user must reach the cluster inside it

@@ -1,3 +1,4 @@
+import WeftCore
 import Foundation
 
 /// Settings the API layer needs at run time (the command line fills them from flags and
@@ -16,14 +17,18 @@ public struct AppConfiguration: Sendable {
     /// How long an `Idempotency-Key` is remembered after its first use (`WEFT_IDEMPOTENCY_TTL_SECONDS`);
     /// after that the key may be used again, for a new request.
     public var idempotencyTTLSeconds: Int
+    /// Solves the runs' exact step (CBC in a child process: `weft serve` passes WeftMIP's
+    /// `ProcessMIPSolver`); nil: runs use the search and the flow/Lagrangian bounds only.
+    public var mipSolver: (any MIPSolver)?
 
     public init(freezeDays: Int = 1, openAPIPath: String? = nil, runTimeLimitMs: Int = 5_000, runInterval: Duration? = nil,
-                rateLimit: RateLimitConfiguration? = nil, idempotencyTTLSeconds: Int = 86_400) {
+                rateLimit: RateLimitConfiguration? = nil, idempotencyTTLSeconds: Int = 86_400, mipSolver: (any MIPSolver)? = nil) {
         self.freezeDays = freezeDays
         self.openAPIPath = openAPIPath
         self.runTimeLimitMs = runTimeLimitMs
         self.runInterval = runInterval
         self.rateLimit = rateLimit
         self.idempotencyTTLSeconds = idempotencyTTLSeconds
+        self.mipSolver = mipSolver
     }
 }

@@ -91,7 +91,8 @@ public final class RunCoordinator: Sendable {
             await locks.release()
             throw error
         }
-        let job = RunJob(run: run, locks: locks, pool: pool, freezeDays: configuration.freezeDays, hooks: hooks, logger: logger)
+        let job = RunJob(run: run, locks: locks, pool: pool, freezeDays: configuration.freezeDays, mipSolver: configuration.mipSolver,
+                         hooks: hooks, logger: logger)
         state.withLock { current in
             let task = Task { [self] in
                 await job.execute()

@@ -13,6 +13,7 @@ final class RunJob: Sendable {
     let locks: RunLockSession
     let pool: PostgresPool
     let freezeDays: Int
+    let mipSolver: (any MIPSolver)?
     let hooks: RunHooks
     let logger: Logger
     let stop = StopSignal()
@@ -21,11 +22,13 @@ final class RunJob: Sendable {
     /// How often progress reaches the database at most.
     static let progressInterval: Duration = .milliseconds(200)
 
-    init(run: RunRecords.Run, locks: RunLockSession, pool: PostgresPool, freezeDays: Int, hooks: RunHooks, logger: Logger) {
+    init(run: RunRecords.Run, locks: RunLockSession, pool: PostgresPool, freezeDays: Int, mipSolver: (any MIPSolver)? = nil,
+         hooks: RunHooks, logger: Logger) {
         self.run = run
         self.locks = locks
         self.pool = pool
         self.freezeDays = freezeDays
+        self.mipSolver = mipSolver
         self.hooks = hooks
         self.logger = logger
     }
@@ -171,11 +174,17 @@ final class RunJob: Sendable {
         work.result.attempts += 1
         work.result.boundMs += Int((solved.boundSeconds * 1000).rounded())
         work.result.searchMs += Int((solved.searchSeconds * 1000).rounded())
+        if let failure = solved.exactFailure {
+            // The plan and bound are the search's; the run goes on.
+            logger.warning("exact step failed", metadata: ["run": "\(run.id)", "capability": "\(solved.capability)", "error": "\(failure)"])
+        }
     }
 
     func solverOptions(timeLimitMs: Int) -> Scheduling.SolverOptions {
-        Scheduling.SolverOptions(timeLimit: .milliseconds(timeLimitMs), seed: UInt64(run.seed),
-                                 workers: max(1, ProcessInfo.processInfo.activeProcessorCount))
+        var options = Scheduling.SolverOptions(timeLimit: .milliseconds(timeLimitMs), seed: UInt64(run.seed),
+                                               workers: max(1, ProcessInfo.processInfo.activeProcessorCount))
+        options.mipSolver = mipSolver
+        return options
     }
 
     /// Solves on Dispatch threads; nil if the server shuts down first (the solver threads are

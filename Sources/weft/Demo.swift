@@ -36,7 +36,8 @@ struct Demo: AsyncParsableCommand {
         let migrations = MigrationRunner(migrations: try MigrationRunner.bundled(), logger: Logger(label: "weft.migrations"))
         try await migrations.migrate(on: pool)
         let app = WeftApp(context: AppContext(pool: pool, migrations: migrations,
-                                              configuration: AppConfiguration(freezeDays: settings.freezeDays),
+                                              configuration: AppConfiguration(freezeDays: settings.freezeDays,
+                                                                              mipSolver: MIPWorker.solver(logger: logger)),
                                               logger: logger))
         let (host, port) = (settings.host, settings.port)
         let dashboard = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/dashboard"

@@ -66,7 +66,8 @@ struct Serve: AsyncParsableCommand {
             pool: pool, migrations: migrations,
             configuration: AppConfiguration(freezeDays: settings.freezeDays, openAPIPath: openAPIPath,
                                             runInterval: runInterval, rateLimit: settings.rateLimit,
-                                            idempotencyTTLSeconds: settings.idempotencyTTLSeconds),
+                                            idempotencyTTLSeconds: settings.idempotencyTTLSeconds,
+                                            mipSolver: MIPWorker.solver(logger: logger)),
             logger: logger, reportsPool: reportsPool))
         if reportsPool != nil { logger.info("reports read from WEFT_REPORTS_DATABASE_URL") }
         let runs = app.context.runs

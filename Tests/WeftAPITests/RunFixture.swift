@@ -53,12 +53,12 @@ struct RunServer {
     var pool: PostgresPool { server.pool }
     var runs: RunCoordinator { server.app.context.runs }
 
-    static func start(freezeDays: Int = 1) async throws -> RunServer {
+    static func start(freezeDays: Int = 1, mipSolver: (any MIPSolver)? = nil) async throws -> RunServer {
         let gate = WriteGate()
         var logger = Logger(label: "weft.test.runs")
         logger.logLevel = .warning
         let (pool, url) = try await TestDatabase.migratedPool()
-        let configuration = AppConfiguration(freezeDays: freezeDays)
+        let configuration = AppConfiguration(freezeDays: freezeDays, mipSolver: mipSolver)
         let runs = RunCoordinator(pool: pool, configuration: configuration, logger: logger,
                                   hooks: RunHooks(beforeWrite: { await gate.arrive($0, $1, $2) }))
         let app = WeftApp(context: AppContext(pool: pool, migrations: MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger),

@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Release-mode benchmarks for the scheduler. Built by ../solver-bench.sh, which links
-// Sources/WeftCore to the repository's Sources/WeftCore (WeftCore is not a product of the
+// Sources/WeftCore (and WeftMIP, weft-mip-worker, CCbc) to the repository's (WeftCore is not a product of the
 // main package, so it cannot be depended on by path).
 import PackageDescription
 
@@ -14,10 +14,13 @@ let package = Package(
         .systemLibrary(name: "CCbc", path: "Sources/CCbc", pkgConfig: "cbc", providers: [.apt(["coinor-libcbc-dev"])]),
         .target(
             name: "WeftCore",
-            dependencies: ["CCbc", .product(name: "HeapModule", package: "swift-collections")],
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")],
             path: "Sources/WeftCore"
         ),
-        .executableTarget(name: "solver-bench", dependencies: ["WeftCore"], path: "Sources/solver-bench"),
+        .target(name: "WeftMIP", dependencies: ["WeftCore"], path: "Sources/WeftMIP"),
+        // The exact step's worker, built beside solver-bench (which finds it there).
+        .executableTarget(name: "weft-mip-worker", dependencies: ["WeftCore", "CCbc"], path: "Sources/weft-mip-worker"),
+        .executableTarget(name: "solver-bench", dependencies: ["WeftCore", "WeftMIP"], path: "Sources/solver-bench"),
     ],
     swiftLanguageModes: [.v6]
 )

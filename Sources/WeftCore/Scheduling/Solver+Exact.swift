@@ -37,6 +37,7 @@ final class ExactRun: @unchecked Sendable {
     let limit: Int
     let parallel: Bool
     let nodeLimit: Int?
+    let solver: any MIPSolver
     /// Over ``Scheduling/SolverOptions/exactColumnLimit``: CBC's root bound only (node limit 0).
     let rootOnly: Bool
     private let lock = Mutex<(outcome: Scheduling.ExactOutcome?, proven: Bool)>((nil, false))
@@ -44,7 +45,7 @@ final class ExactRun: @unchecked Sendable {
     private var started = false
 
     init?(_ index: ProblemIndex, options: Scheduling.SolverOptions) {
-        guard options.exactColumnLimit > 0, !index.problem.orders.isEmpty,
+        guard let solver = options.mipSolver, options.exactColumnLimit > 0, !index.problem.orders.isEmpty,
               options.maxIterations == nil || options.exactNodeLimit != nil else { return nil }
         parallel = options.workers >= 2
         let limit = parallel ? max(options.exactColumnLimit, options.rootBoundColumnLimit) : options.exactColumnLimit
@@ -52,6 +53,7 @@ final class ExactRun: @unchecked Sendable {
         guard columns <= limit else { return nil }
         self.index = index
         self.limit = limit
+        self.solver = solver
         rootOnly = columns > options.exactColumnLimit
         nodeLimit = rootOnly ? 0 : options.exactNodeLimit
     }
@@ -72,7 +74,7 @@ final class ExactRun: @unchecked Sendable {
             if let model = ExactModel(index, columnLimit: columnLimit) {
                 let left = clock.now.duration(to: deadline)
                 outcome = Scheduling.exactSolve(index, model: model, incumbent: (incumbent, score),
-                                                unservedBound: unservedBound, timeLimit: left, nodeLimit: nodeLimit)
+                                                unservedBound: unservedBound, timeLimit: left, solver: solver, nodeLimit: nodeLimit)
             }
             lock.withLock { $0 = (outcome, outcome?.proven ?? false) }
             done.signal()
@@ -101,7 +103,7 @@ final class ExactRun: @unchecked Sendable {
         if let bound, bound.isMet(by: score) { return nil }
         guard let model = ExactModel(index, columnLimit: self.limit) else { return nil }
         return Scheduling.exactSolve(index, model: model, incumbent: (plan, score), unservedBound: unservedBound,
-                                     timeLimit: clock.now.duration(to: deadline), nodeLimit: nodeLimit)
+                                     timeLimit: clock.now.duration(to: deadline), solver: solver, nodeLimit: nodeLimit)
     }
 }
 

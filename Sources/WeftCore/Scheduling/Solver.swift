@@ -19,11 +19,13 @@ extension Scheduling {
         public var workers: Int
         /// Branch-and-bound node limit of each single-order placement inside the search.
         public var placementNodeLimit: Int
-        /// Solve the capability exactly with CBC when its model has at most this many columns
-        /// (0: never); see ``Scheduling/exactSolve(_:model:incumbent:unservedBound:timeLimit:nodeLimit:)``.
-        /// Off by default: CBC crashed once (inside its cut library) during the demo's runs, and
-        /// a crash in C takes the whole server down; benchmarks opt in with 30,000.
-        public var exactColumnLimit: Int = 0
+        /// Solves the exact step's mixed-integer programs (nil: no exact step). WeftCore never
+        /// runs a solver itself: the server passes one that runs CBC in a child process
+        /// (target WeftMIP), so that a crash inside CBC costs only that solve.
+        public var mipSolver: (any MIPSolver)? = nil
+        /// Solve the capability exactly (with `mipSolver`) when its model has at most this many
+        /// columns (0: never); see ``Scheduling/exactSolve(_:model:incumbent:unservedBound:timeLimit:solver:nodeLimit:)``.
+        public var exactColumnLimit: Int = 30_000
         /// Branch-and-bound nodes of each CBC stage; nil: until the time limit. A search ended by
         /// `maxIterations` (tests, deterministic plans) runs the exact step only when this is set
         /// (CBC's root cut loop also looks at the clock, so even a node limit is not fully
@@ -76,6 +78,9 @@ extension Scheduling {
         /// Time and branch-and-bound nodes of the exact (CBC) step, 0 when it did not run.
         public var exactSeconds: Double = 0
         public var exactNodes: Int = 0
+        /// Why the exact step's MIP solver produced nothing, when it failed (crashed, killed at
+        /// its time limit, ...): the plan and bound are then the search's. nil otherwise.
+        public var exactFailure: String? = nil
     }
 
     /// Re-optimises one capability: construction, then large neighbourhood search until the time
@@ -194,7 +199,7 @@ extension Scheduling {
                            violations: after.violations, bound: bound, boundMethod: boundMethod,
                            changes: diff(from: problem.allocations, to: plan), fellBack: fellBack,
                            iterations: search.iterations, boundSeconds: boundSeconds, searchSeconds: searchSeconds,
-                           exactSeconds: exact?.seconds ?? 0, exactNodes: exact?.nodes ?? 0)
+                           exactSeconds: exact?.seconds ?? 0, exactNodes: exact?.nodes ?? 0, exactFailure: exact?.failure)
     }
 
     /// Solves every capability's subproblem, `options.workers` at a time, on Dispatch threads

@@ -21,12 +21,17 @@ func runSweep(_ args: [String]) {
     var results: [[String: Any]] = []
     var optimal = 0, fellBack = 0
     let t0 = now()
-    for i in 0..<count {
+    let only = flag("only", args).map { Set($0.split(separator: ",").map { Int($0)! }) }
+    for i in 0..<count where only?.contains(i) ?? true {
         let spec = sweepSpec(i, base: base)
         let problem = Scheduling.generateInstance(spec)
         var options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: spec.seed,
                                                workers: Int(flag("workers", args) ?? "2")!)
         options.exactColumnLimit = exactLimit
+        options.mipSolver = mipSolver(args)
+        if let dump = flag("dump-mip", args), let inner = options.mipSolver {
+            options.mipSolver = RecordingMIPSolver(inner, folder: dump, prefix: String(format: "s%02d", i))
+        }
         let s0 = now()
         let r = Scheduling.solve(problem, options: options)
         let elapsed = now() - s0

@@ -1,6 +1,7 @@
 // Scheduler benchmarks: see benchmarks/README.md. Run through ../../solver-bench.sh.
 import Foundation
 import WeftCore
+import WeftMIP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,6 +87,7 @@ func runInstance(_ args: [String]) {
 
     var options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: spec.seed, workers: workers)
     options.boundTimeLimit = .seconds(Int(flag("bound-time", args) ?? "30")!)
+    options.mipSolver = mipSolver(args)
     let s0 = now()
     let result = Scheduling.solve(problem, options: options)
     let solveTime = now() - s0
@@ -127,6 +129,7 @@ func runMulti(_ args: [String]) {
     let genTime = now() - t0
     var options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: base.seed, workers: workers)
     options.boundTimeLimit = .seconds(Int(flag("bound-time", args) ?? "10")!)
+    options.mipSolver = mipSolver(args)
     let s0 = now()
     let done = DispatchSemaphore(value: 0)
     let box = UnsafeBox()
@@ -239,6 +242,18 @@ func poolCompare(_ args: [String]) {
                  100 * (1 - Double(pooledFixed) / Double(max(1, aloneFixed)))))
 }
 
+/// The exact step's solver, as in `weft serve`: weft-mip-worker (CBC) built beside this binary;
+/// `--exact off` for none.
+func mipSolver(_ args: [String]) -> (any MIPSolver)? {
+    if flag("exact", args) == "off" { return nil }
+    guard var solver = ProcessMIPSolver.besideExecutable() else {
+        print("WARNING: weft-mip-worker not found beside solver-bench: no exact step")
+        return nil
+    }
+    if let parameters = flag("cbc", args) { solver.parameters = parameters.split(separator: ",").map(String.init) }
+    return solver
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "placement": placementBench()
@@ -247,15 +262,18 @@ case "multi": runMulti(args)
 case "verify": verifyPlan(args)
 case "pool-compare": poolCompare(args)
 case "sweep": runSweep(args)
+case "mip": replayMIP(args)
 default:
     print("""
     usage: solver-bench placement
            solver-bench run [--shape tiny-orders|large-orders|overloaded|mixed|pooled|pcb-sample] [--orders N] [--factories N] [--days N]
                             [--seed S] [--time SECONDS] [--start-plan] [--bound-time SECONDS] [--export FILE.json]
+                            [--exact off] [--cbc name=value,...]
            solver-bench multi [--capabilities N] [--workers N] [--bound-after] (+ run's instance flags)
            solver-bench verify --plan PLAN.json (+ the instance flags used to export it)
            solver-bench pool-compare [--time SECONDS] (+ run's instance flags; pooled shapes)
            solver-bench sweep [--count 30] [--time SECONDS] [--seed S] [--dir DIR] [--label NAME] [--exact-limit COLUMNS]
-                              (small instances of every shape; small_sweep.py compares them with CP-SAT)
+                              [--dump-mip DIR] (small instances of every shape; small_sweep.py compares them with CP-SAT)
+           solver-bench mip FILE.mip [--seconds S] [--cbc name=value,...] [--no-start] [--nodes N]   (a recorded MIP again)
     """)
 }

@@ -1,10 +1,19 @@
 import Testing
 @testable import WeftCore
+import WeftMIP
+
+/// The real worker, built beside the test runner (`swift build --build-tests` builds it); the
+/// grace is generous so that a loaded machine does not turn a test's solve into a kill.
+func realWorker() throws -> ProcessMIPSolver {
+    var worker = try #require(ProcessMIPSolver.besideExecutable(), "weft-mip-worker is not built beside the tests")
+    worker.grace = .seconds(30)
+    return worker
+}
 
 /// A tiny random problem for the exact solver: 2–3 orders, 2–3 factories, 2 days, few units;
 /// with `pooled`, batch costs (limited or unlimited batches) and orders sharing a pool; with
 /// `start`, a starting plan with a pinned unit and an unpinned one (a stability floor).
-private func tinyProblem(_ rng: inout Scheduling.SeededRandom, pooled: Bool, start: Bool) -> Scheduling.Problem {
+func tinyProblem(_ rng: inout Scheduling.SeededRandom, pooled: Bool, start: Bool) -> Scheduling.Problem {
     let asOf = Day(ordinal: 20_000)
     let nf = rng.int(in: 2...3)
     let factories = (0..<nf).map { f in
@@ -39,7 +48,7 @@ private func tinyProblem(_ rng: inout Scheduling.SeededRandom, pooled: Bool, sta
 
 /// The best valid plan by enumerating every integer assignment of movable units (the pinned
 /// ones kept), each scored by the verifier against the starting plan; nil when none is valid.
-private func oracle(_ p: Scheduling.Problem) -> Scheduling.Score? {
+func oracle(_ p: Scheduling.Problem) -> Scheduling.Score? {
     let pinned = p.allocations.filter(\.pinned)
     var free = p.slots.map(\.units)
     var pinnedOfOrder = [Int](repeating: 0, count: p.orders.count)
@@ -69,11 +78,12 @@ private func oracle(_ p: Scheduling.Problem) -> Scheduling.Score? {
     return best
 }
 
-@Suite("Exact solver (CBC)")
+@Suite("Exact solver (CBC in weft-mip-worker)")
 struct ExactTests {
     @Test("the exact model finds and proves the exhaustive optimum: plain, pooled (batch costs), with a starting plan",
           arguments: [(false, false), (true, false), (false, true), (true, true)])
-    func exhaustive(pooled: Bool, start: Bool) {
+    func exhaustive(pooled: Bool, start: Bool) throws {
+        let worker = try realWorker()
         var rng = Scheduling.SeededRandom(seed: 77 + (pooled ? 1 : 0) + (start ? 2 : 0))
         var proven = 0
         for caseIndex in 0..<40 {
@@ -81,7 +91,7 @@ struct ExactTests {
             guard let optimum = oracle(p) else { continue }
             let index = ProblemIndex(p)
             let model = ExactModel(index, columnLimit: 10_000)!
-            let outcome = Scheduling.exactSolve(index, model: model, incumbent: nil, unservedBound: nil, timeLimit: .seconds(30))
+            let outcome = Scheduling.exactSolve(index, model: model, incumbent: nil, unservedBound: nil, timeLimit: .seconds(30), solver: worker)
             guard let bound = outcome.bound, let plan = outcome.plan else {
                 Issue.record("case \(caseIndex): no bound or plan; optimum \(optimum), \(model.xCount) x, \(model.rowCount) rows, \(p)")
                 continue
@@ -98,7 +108,8 @@ struct ExactTests {
     }
 
     @Test("solve reports optimal with a bound from the exact step, on one thread and on two", arguments: [1, 2])
-    func solveReportsOptimal(workers: Int) {
+    func solveReportsOptimal(workers: Int) throws {
+        let worker = try realWorker()
         var rng = Scheduling.SeededRandom(seed: 4242)
         for caseIndex in 0..<25 {
             let p = tinyProblem(&rng, pooled: caseIndex % 2 == 1, start: caseIndex % 3 == 2)
@@ -106,6 +117,7 @@ struct ExactTests {
             var options = Scheduling.SolverOptions(timeLimit: .seconds(30), seed: UInt64(caseIndex), maxIterations: 50, workers: workers)
             options.exactNodeLimit = 10_000
             options.exactColumnLimit = 30_000
+            options.mipSolver = worker
             let result = Scheduling.solve(p, options: options)
             #expect(result.violations.isEmpty)
             #expect(result.scoreAfter == optimum, "case \(caseIndex): \(result.scoreAfter) vs \(optimum)")
@@ -114,13 +126,15 @@ struct ExactTests {
     }
 
     @Test("without the exact step the bound stays valid and optimal is claimed only when the score meets it")
-    func withoutExact() {
+    func withoutExact() throws {
+        let worker = try realWorker()
         var rng = Scheduling.SeededRandom(seed: 99)
         for caseIndex in 0..<25 {
             let p = tinyProblem(&rng, pooled: true, start: false)
             guard let optimum = oracle(p) else { continue }
             var options = Scheduling.SolverOptions(timeLimit: .seconds(30), seed: 1, maxIterations: 50, workers: 1)
             options.exactColumnLimit = 0
+            options.mipSolver = worker
             let result = Scheduling.solve(p, options: options)
             #expect(result.exactNodes == 0 && result.exactSeconds == 0 && result.boundMethod != .mip)
             let bound = result.bound!

@@ -1,9 +1,3 @@
-import CCbc
-import Synchronization
-
-/// Serialises CBC solves (see `runCBC`).
-private let cbcLock = Mutex<Void>(())
-
 extension Scheduling {
     /// What the exact solver found for one capability.
     struct ExactOutcome: Sendable {
@@ -16,9 +10,11 @@ extension Scheduling {
         var seconds: Double
         /// Branch-and-bound nodes of both stages.
         var nodes: Int
+        /// Why a solve of the MIP solver produced nothing, if one failed.
+        var failure: String? = nil
     }
 
-    /// Solves `model` lexicographically with CBC within `timeLimit`: stage 1 the least
+    /// Solves `model` lexicographically with `solver` (CBC in the server) within `timeLimit`: stage 1 the least
     /// unserved (skipped when `incumbent` already meets `unservedBound`, which then proves it),
     /// stage 2 the least cost with unserved held there. `incumbent` (a valid plan) seeds both
     /// stages as a MIP start.
@@ -28,7 +24,7 @@ extension Scheduling {
     /// best possible objective, rounded up after subtracting a relative tolerance of 1e-9 (CBC
     /// works in floating point). A stage-1 bound without stage 2 carries only the pinned cost.
     static func exactSolve(_ index: ProblemIndex, model: ExactModel, incumbent: (plan: [Allocation], score: Score)?,
-                           unservedBound: Int64?, timeLimit: Duration, nodeLimit: Int? = nil) -> ExactOutcome {
+                           unservedBound: Int64?, timeLimit: Duration, solver: any MIPSolver, nodeLimit: Int? = nil) -> ExactOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: timeLimit)
@@ -57,8 +53,9 @@ extension Scheduling {
         } else {
             var weights = [Double](repeating: 0, count: model.columns.count)
             for i in 0..<model.xCount { weights[model.xColumn[i]] = -Double(model.priority[model.xOrder[i]]) }
-            let r = runCBC(model, objective: weights, extraRow: nil, start: startValues, seconds: left() * 0.5, nodes: nodeLimit)
+            let r = runMIP(model, solver: solver, objective: weights, extraRow: nil, start: startValues, seconds: left() * 0.5, nodes: nodeLimit)
             outcome.nodes += r.nodes
+            outcome.failure = r.failure
             if let values = r.values {
                 stageOneValues = values
                 outcome.plan = model.plan(from: values, index: index)
@@ -82,8 +79,9 @@ extension Scheduling {
         for i in 0..<model.xCount { row.append((model.xColumn[i], Double(model.priority[model.xOrder[i]]))) }
         for (i, c) in model.columns.enumerated() { weights[i] = c.cost }
         let seed = stageOneValues ?? startValues
-        let r = runCBC(model, objective: weights, extraRow: (row, Double(servedTarget)), start: seed, seconds: left(), nodes: nodeLimit)
+        let r = runMIP(model, solver: solver, objective: weights, extraRow: (row, Double(servedTarget)), start: seed, seconds: left(), nodes: nodeLimit)
         outcome.nodes += r.nodes
+        outcome.failure = outcome.failure ?? r.failure
         if let values = r.values { outcome.plan = model.plan(from: values, index: index) }
         let unserved = model.baseUnserved - servedTarget
         if let best = r.bestBound {
@@ -104,27 +102,26 @@ extension Scheduling {
         return Int64((v - slack).rounded(.up))
     }
 
-    struct CBCResult {
-        var values: [Double]?
-        var objective: Double?
-        var bestBound: Double?
-        var proven: Bool
-        var nodes: Int
+    /// One solve of `model` with the given objective (minimised), optionally one more row
+    /// `Σ entries ≥ lower`, a MIP start and a time limit, by `solver`.
+    static func runMIP(_ model: ExactModel, solver: any MIPSolver, objective: [Double], extraRow: ([(Int, Double)], Double)?,
+                       start: [Double]?, seconds limit: Double, nodes: Int? = nil) -> MIPResult {
+        guard limit > 0.01 else { return .nothing }
+        return solver.solve(model.mipProblem(objective: objective, extraRow: extraRow, start: start, seconds: limit, nodes: nodes))
     }
+}
 
-    /// One CBC solve of `model` with the given objective (minimised), optionally one more row
-    /// `Σ entries ≥ lower`, a MIP start and a time limit.
-    static func runCBC(_ model: ExactModel, objective: [Double], extraRow: ([(Int, Double)], Double)?,
-                       start: [Double]?, seconds limit: Double, nodes: Int? = nil) -> CBCResult {
-        guard limit > 0.01 else { return CBCResult(values: nil, objective: nil, bestBound: nil, proven: false, nodes: 0) }
-        let waitStart = ContinuousClock().now
-        // Rows (CSR) to columns (CSC).
-        let n = model.columns.count
-        var rowLower = model.rowLower, rowUpper = model.rowUpper
+extension ExactModel {
+    /// The model as a ``Scheduling/MIPProblem`` (rows to columns), with `objective`, one more
+    /// row `Σ entries ≥ lower` if given, a start and limits.
+    func mipProblem(objective: [Double], extraRow: ([(Int, Double)], Double)?, start: [Double]?, seconds: Double,
+                    nodes: Int?) -> Scheduling.MIPProblem {
+        let n = columns.count
+        var rowLower = self.rowLower, rowUpper = self.rowUpper
         var entries: [(row: Int, col: Int, value: Double)] = []
-        entries.reserveCapacity(model.rowIndex.count + (extraRow?.0.count ?? 0))
-        for r in 0..<model.rowCount {
-            for k in model.rowStart[r]..<model.rowStart[r + 1] { entries.append((r, Int(model.rowIndex[k]), model.rowValue[k])) }
+        entries.reserveCapacity(rowIndex.count + (extraRow?.0.count ?? 0))
+        for r in 0..<rowCount {
+            for k in rowStart[r]..<rowStart[r + 1] { entries.append((r, Int(rowIndex[k]), rowValue[k])) }
         }
         if let (row, lower) = extraRow {
             let r = rowLower.count
@@ -143,53 +140,12 @@ extension Scheduling {
             value[next[e.col]] = e.value
             next[e.col] += 1
         }
-        let starts = counts.map { CoinBigIndex($0) }
-        let lower = model.columns.map(\.lower), upper = model.columns.map(\.upper)
-        let infinity = ExactModel.infinity
-        let cbcInfinity = 1e30
-        rowLower = rowLower.map { $0 == -infinity ? -cbcInfinity : $0 }
-        rowUpper = rowUpper.map { $0 == infinity ? cbcInfinity : $0 }
-
-        // CBC's driver (CbcMain1 behind Cbc_solve) keeps state in statics: two solves at once
-        // corrupt each other (seen as CBC falling into its interactive prompt). One at a time.
-        return cbcLock.withLock { _ in
-            let limit = limit - seconds(waitStart.duration(to: ContinuousClock().now))
-            guard limit > 0.01 else { return CBCResult(values: nil, objective: nil, bestBound: nil, proven: false, nodes: 0) }
-            return solveLocked(n: n, starts: starts, index: index, value: value, lower: lower, upper: upper, objective: objective,
-                               rowLower: rowLower, rowUpper: rowUpper, integer: model.columns.map(\.integer), start: start,
-                               limit: limit, nodes: nodes)
-        }
-    }
-
-    private static func solveLocked(n: Int, starts: [CoinBigIndex], index: [Int32], value: [Double], lower: [Double], upper: [Double],
-                                    objective: [Double], rowLower: [Double], rowUpper: [Double], integer: [Bool], start: [Double]?,
-                                    limit: Double, nodes: Int?) -> CBCResult {
-        guard let m = Cbc_newModel() else { return CBCResult(values: nil, objective: nil, bestBound: nil, proven: false, nodes: 0) }
-        defer { Cbc_deleteModel(m) }
-        Cbc_loadProblem(m, Int32(n), Int32(rowLower.count), starts, index, value, lower, upper, objective, rowLower, rowUpper)
-        for c in 0..<n where integer[c] { Cbc_setInteger(m, Int32(c)) }
-        Cbc_setLogLevel(m, 0)
-        Cbc_setParameter(m, "timeMode", "elapsed")
-        Cbc_setMaximumSeconds(m, limit)
-        if let nodes { Cbc_setMaximumNodes(m, Int32(clamping: nodes)) }
-        Cbc_setAllowableGap(m, 0.5)   // integer objective: a gap below one unit proves optimality
-        Cbc_setAllowableFractionGap(m, 0)
-        if let start, start.count == n {
-            let cols = (0..<n).map { Int32($0) }
-            Cbc_setMIPStartI(m, Int32(n), cols, start)
-        }
-        Cbc_solve(m)
-        let nodes = Int(Cbc_getNodeCount(m))
-        let hasSolution = Cbc_numberSavedSolutions(m) > 0 || (Cbc_isProvenOptimal(m) != 0)
-        var values: [Double]? = nil
-        var objectiveValue: Double? = nil
-        if hasSolution, let solution = Cbc_getColSolution(m) {
-            values = Array(UnsafeBufferPointer(start: solution, count: n))
-            objectiveValue = Cbc_getObjValue(m)
-        }
-        let proven = Cbc_isProvenOptimal(m) != 0
-        let best = Cbc_getBestPossibleObjValue(m)
-        let bestBound: Double? = Cbc_isProvenInfeasible(m) != 0 || !best.isFinite || abs(best) >= 1e29 ? nil : best
-        return CBCResult(values: values, objective: objectiveValue, bestBound: bestBound, proven: proven, nodes: nodes)
+        let infinity = ExactModel.infinity, mipInfinity = Scheduling.MIPProblem.infinity
+        func clamp(_ v: Double) -> Double { v == infinity ? mipInfinity : v == -infinity ? -mipInfinity : v }
+        return Scheduling.MIPProblem(columnStart: counts, rowIndex: index, value: value,
+                                     lower: columns.map { clamp($0.lower) }, upper: columns.map { clamp($0.upper) },
+                                     objective: objective, integer: columns.map(\.integer),
+                                     rowLower: rowLower.map(clamp), rowUpper: rowUpper.map(clamp), start: start.flatMap { $0.count == n ? $0 : nil },
+                                     seconds: seconds, nodeLimit: nodes)
     }
 }
