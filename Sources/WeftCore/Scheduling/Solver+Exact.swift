@@ -17,7 +17,8 @@ extension Scheduling {
 }
 
 /// The exact step of ``Scheduling/solve(_:options:progress:)``, when the capability's
-/// mixed-integer model is small enough (``Scheduling/SolverOptions/exactColumnLimit``).
+/// mixed-integer model is small enough (``Scheduling/SolverOptions/exactColumnLimit``, and
+/// ``Scheduling/SolverOptions/exactColumnsPerSecond`` of the time limit).
 ///
 /// With two or more threads for the solve (`options.workers`), CBC starts right after
 /// construction on a thread of its own, seeded with the constructed plan, and runs until the
@@ -27,7 +28,7 @@ extension Scheduling {
 /// verifies, and its bound is kept when lexicographically larger (both are valid, so the
 /// larger is too).
 ///
-/// Models over the exact limit but within ``Scheduling/SolverOptions/rootBoundColumnLimit`` get
+/// Models over the exact limit but within ``Scheduling/SolverOptions/rootBoundColumnLimit`` (off by default) get
 /// CBC's root bound only (node limit 0: the LP relaxation with the linking, minimum-lot and
 /// split rows, plus root cuts), in parallel mode only: a stronger bound where it finishes in
 /// time, never at the search's expense.
@@ -48,13 +49,17 @@ final class ExactRun: @unchecked Sendable {
         guard let solver = options.mipSolver, options.exactColumnLimit > 0, !index.problem.orders.isEmpty,
               options.maxIterations == nil || options.exactNodeLimit != nil else { return nil }
         parallel = options.workers >= 2
-        let limit = parallel ? max(options.exactColumnLimit, options.rootBoundColumnLimit) : options.exactColumnLimit
+        var exactLimit = options.exactColumnLimit
+        if options.exactColumnsPerSecond > 0 {
+            exactLimit = min(exactLimit, Int(Double(options.exactColumnsPerSecond) * Scheduling.seconds(options.timeLimit)))
+        }
+        let limit = parallel ? max(exactLimit, options.rootBoundColumnLimit) : exactLimit
         let columns = ExactModel.columnEstimate(index)
         guard columns <= limit else { return nil }
         self.index = index
         self.limit = limit
         self.solver = solver
-        rootOnly = columns > options.exactColumnLimit
+        rootOnly = columns > exactLimit
         nodeLimit = rootOnly ? 0 : options.exactNodeLimit
     }
 

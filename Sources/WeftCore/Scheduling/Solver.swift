@@ -31,9 +31,17 @@ extension Scheduling {
         /// (CBC's root cut loop also looks at the clock, so even a node limit is not fully
         /// deterministic under load).
         public var exactNodeLimit: Int? = nil
+        /// …and at most this many columns per second of `timeLimit` (0: no such limit). CBC does
+        /// not look at the clock while it solves the root LP, so a model too large for the time
+        /// overruns it, is killed and yields nothing while its process takes CPU from the search:
+        /// on 2 loaded cores a 2 s solve finished the root of a 4,700-column model and not of a
+        /// 6,300-column one (benchmarks/README.md, "Small instances").
+        public var exactColumnsPerSecond: Int = 2_500
         /// Larger models, up to this many columns, get CBC's root bound only (its LP relaxation
-        /// with cuts, no branching), and only when the solve has a spare thread for it.
-        public var rootBoundColumnLimit: Int = 300_000
+        /// with cuts, no branching), and only when the solve has a spare thread for it. Off (0) by
+        /// default: CBC did not finish the root LP of a 400 × 60 × 14 model (105,000 columns) in
+        /// 30 s of CPU, nor of a 22,000-column one in 9 s.
+        public var rootBoundColumnLimit: Int = 0
 
         public init(timeLimit: Duration = .seconds(2), seed: UInt64 = 1, maxIterations: Int? = nil,
                     computeBound: Bool = true, boundTimeLimit: Duration = .seconds(5), workers: Int = 2,

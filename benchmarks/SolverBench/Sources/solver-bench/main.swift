@@ -106,6 +106,8 @@ func runInstance(_ args: [String]) {
            "gap \(gap)", "beats \(marginal == nil ? "greedy" : "pool-greedy"): \(beats)",
            String(format: "time %.2fs (bound %.2fs, search %.2fs, greedy %.3fs, gen %.2fs)", solveTime, result.boundSeconds, result.searchSeconds, greedyTime, genTime),
            "iters \(result.iterations)", "moved \(result.moved)", String(format: "peak %.0f MiB", peakMiB())]).joined(separator: " | "))
+    print(String(format: "  bound by %@, exact step %.2fs, %d nodes%@", result.boundMethod?.rawValue ?? "-", result.exactSeconds, result.exactNodes,
+                 result.exactFailure.map { ", FAILED: \($0)" } ?? ""))
     if pooled { print("  weft " + components(problem, result.plan)) }
     if let out = flag("export", args) { exportInstance(problem, spec: spec, weft: result, greedy: reference, to: out) }
     if result.fellBack { print("  WARNING: solver fell back to the starting plan") }
@@ -251,6 +253,7 @@ func mipSolver(_ args: [String]) -> (any MIPSolver)? {
         return nil
     }
     if let parameters = flag("cbc", args) { solver.parameters = parameters.split(separator: ",").map(String.init) }
+    if args.first == "run", let dump = flag("dump-mip", args) { return RecordingMIPSolver(solver, folder: dump, prefix: "run") }
     return solver
 }
 
