@@ -45,7 +45,12 @@ final class RunJob: Sendable {
         var lostLocks = false
     }
 
+    /// Runs the job with the long statement time limit (`StatementBudget.long`).
     func execute() async {
+        await StatementBudget.$current.withValue(.long) { await executeRun() }
+    }
+
+    private func executeRun() async {
         let clock = ContinuousClock()
         let started = clock.now
         let reporter = Task { await reportProgress() }

@@ -49,6 +49,7 @@ public struct WeftApp: Sendable {
         self.metrics = WeftMetrics(pool: context.pool, runsInProgress: { runs.running.count })
         var builder = RouterBuilder()
         builder.add(middleware: PrincipalLogMiddleware())
+        builder.add(middleware: StatementBudgetMiddleware())
         if let limit = context.configuration.rateLimit {
             builder.add(middleware: RateLimitMiddleware(limiter: RateLimiter(configuration: limit), metrics: metrics))
         }

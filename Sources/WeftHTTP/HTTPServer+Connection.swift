@@ -1,15 +1,20 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 extension HTTPServer {
     /// Answers one connection's requests in order until it closes.
     func serve(_ connection: NIOAsyncChannel<ReceivedRequest, OutgoingResponse>) async {
         let remoteAddress = AccessLog.format(connection.channel.remoteAddress)
+        // A connection that closes (the client reset it, or it timed out) cancels the request
+        // being answered, so its database statement stops instead of running on for no one.
+        let current = CurrentRequest()
+        connection.channel.closeFuture.whenComplete { _ in current.connectionClosed() }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await received in inbound {
-                    let (request, response) = await self.answer(received, remoteAddress: remoteAddress)
+                    let (request, response) = await current.run { await self.answer(received, remoteAddress: remoteAddress) }
                     // Logged before writing so that requests whose client has gone still
                     // leave a line.
                     AccessLog.record(
@@ -85,5 +90,31 @@ extension HTTPServer {
             head: HTTPResponseHead(version: .http1_1, status: response.status, headers: headers),
             body: ByteBuffer(bytes: response.body)
         )
+    }
+}
+
+/// The request a connection is answering, to cancel when the connection closes under it.
+final class CurrentRequest: Sendable {
+    private let state = Mutex<(cancel: (@Sendable () -> Void)?, closed: Bool)>((nil, false))
+
+    /// Runs `work` in a task of its own that `connectionClosed()` (or cancelling the caller) cancels.
+    func run<T: Sendable>(_ work: @escaping @Sendable () async -> T) async -> T {
+        let task = Task { await work() }
+        let closed = state.withLock { state -> Bool in
+            state.cancel = { task.cancel() }
+            return state.closed
+        }
+        if closed { task.cancel() }
+        let value = await withTaskCancellationHandler { await task.value } onCancel: { task.cancel() }
+        state.withLock { $0.cancel = nil }
+        return value
+    }
+
+    func connectionClosed() {
+        let cancel = state.withLock { state -> (@Sendable () -> Void)? in
+            state.closed = true
+            return state.cancel
+        }
+        cancel?()
     }
 }

@@ -92,7 +92,8 @@ public struct MigrationRunner: Sendable {
     public func migrate(on pool: PostgresPool) async throws -> [Int] {
         let migrations = migrations
         let logger = logger
-        return try await pool.withConnection { connection in
+        // Migrations may rewrite large tables: no statement time limit.
+        return try await StatementBudget.$current.withValue(.unlimited) { try await pool.withConnection { connection in
             try connection.query("SELECT pg_advisory_lock($1)", Self.lockID)
             defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", Self.lockID) }
             try connection.execute("""
@@ -121,7 +122,7 @@ public struct MigrationRunner: Sendable {
                 done.append(migration.version)
             }
             return done
-        }
+        } }
     }
 
     /// Which migrations are applied and which are pending; throws if an applied one was edited.

@@ -1,9 +1,15 @@
 /// The connection pool's decisions, with no IO: which waiter gets which connection, when to
 /// open a new one, when to close one. `PostgresPool` performs the actions it returns; tests
-/// drive it directly.
+/// drive it directly, with the time passed in.
+///
+/// Connections do not live for ever: one older than `maxAge` is closed when it is given back
+/// instead of being kept, and `expire(now:)` closes idle ones older than `maxAge` or idle for
+/// longer than `maxIdle` (the pool calls it before every lease and now and then). So a pool
+/// shrinks back after a burst, and sessions are renewed (server-side memory, a moved primary).
 struct PoolStateMachine: Sendable {
     typealias ConnectionID = Int
     typealias WaiterID = Int
+    typealias Instant = ContinuousClock.Instant
 
     enum LeaseAction: Equatable {
         /// Use this idle connection now.
@@ -34,16 +40,25 @@ struct PoolStateMachine: Sendable {
     }
 
     let maxConnections: Int
+    /// A connection older than this is closed rather than reused; nil: no limit.
+    let maxAge: Duration?
+    /// An idle connection unused for longer than this is closed; nil: no limit.
+    let maxIdle: Duration?
     private(set) var idle: [ConnectionID] = []
+    /// When each open connection was opened, and since when each idle one is idle.
+    private var born: [ConnectionID: Instant] = [:]
+    private var idleSince: [ConnectionID: Instant] = [:]
     private(set) var leased: Set<ConnectionID> = []
     private(set) var opening = 0
     private(set) var waiters: [WaiterID] = []
     private(set) var isClosed = false
     private var nextConnectionID = 0
 
-    init(maxConnections: Int) {
+    init(maxConnections: Int, maxAge: Duration? = nil, maxIdle: Duration? = nil) {
         precondition(maxConnections > 0, "a pool needs at least one connection")
         self.maxConnections = maxConnections
+        self.maxAge = maxAge
+        self.maxIdle = maxIdle
     }
 
     var total: Int { idle.count + leased.count + opening }
@@ -51,6 +66,7 @@ struct PoolStateMachine: Sendable {
     mutating func lease(_ waiter: WaiterID) -> LeaseAction {
         if isClosed { return .failClosed }
         if let connection = idle.popLast() {
+            idleSince[connection] = nil
             leased.insert(connection)
             return .use(connection)
         }
@@ -62,9 +78,10 @@ struct PoolStateMachine: Sendable {
     }
 
     /// A connection finished opening.
-    mutating func opened(_ connection: ConnectionID) -> ReturnAction {
+    mutating func opened(_ connection: ConnectionID, now: Instant = .now) -> ReturnAction {
         opening -= 1
-        return place(connection)
+        born[connection] = now
+        return place(connection, now: now)
     }
 
     mutating func openFailed() -> OpenFailedAction {
@@ -73,16 +90,38 @@ struct PoolStateMachine: Sendable {
         return .fail(waiters.removeFirst())
     }
 
-    /// A caller is done with a connection; `broken` ones are closed, never reused.
-    mutating func release(_ connection: ConnectionID, broken: Bool) -> ReturnAction {
+    /// A caller is done with a connection; `broken` ones, and those older than `maxAge`, are
+    /// closed, never reused (and replaced at once when someone is waiting).
+    mutating func release(_ connection: ConnectionID, broken: Bool, now: Instant = .now) -> ReturnAction {
         leased.remove(connection)
-        if broken {
+        if broken || isTooOld(connection, now: now) {
+            born[connection] = nil
             if !isClosed, !waiters.isEmpty, total < maxConnections {
                 return .closeAndOpen(closing: connection, opening: newConnectionID())
             }
             return .close(connection)
         }
-        return place(connection)
+        return place(connection, now: now)
+    }
+
+    /// Takes out of the pool the idle connections older than `maxAge` or idle for longer than
+    /// `maxIdle`, for the caller to close. Leased connections are never touched.
+    mutating func expire(now: Instant) -> [ConnectionID] {
+        let stale = idle.filter { connection in
+            isTooOld(connection, now: now) || (maxIdle.map { limit in idleSince[connection].map { $0.duration(to: now) > limit } ?? false } ?? false)
+        }
+        guard !stale.isEmpty else { return [] }
+        idle.removeAll { stale.contains($0) }
+        for connection in stale {
+            born[connection] = nil
+            idleSince[connection] = nil
+        }
+        return stale
+    }
+
+    private func isTooOld(_ connection: ConnectionID, now: Instant) -> Bool {
+        guard let maxAge, let born = born[connection] else { return false }
+        return born.duration(to: now) > maxAge
     }
 
     /// A waiter gave up (timeout or cancellation). False when it was already served.
@@ -95,18 +134,22 @@ struct PoolStateMachine: Sendable {
     /// Closes the pool: idle connections to close now, waiters to fail. Leased ones close on release.
     mutating func close() -> (connections: [ConnectionID], waiters: [WaiterID]) {
         isClosed = true
-        defer { idle.removeAll(); waiters.removeAll() }
+        defer { idle.removeAll(); waiters.removeAll(); idleSince.removeAll() }
         return (idle, waiters)
     }
 
-    private mutating func place(_ connection: ConnectionID) -> ReturnAction {
-        if isClosed { return .close(connection) }
+    private mutating func place(_ connection: ConnectionID, now: Instant) -> ReturnAction {
+        if isClosed {
+            born[connection] = nil
+            return .close(connection)
+        }
         if !waiters.isEmpty {
             let waiter = waiters.removeFirst()
             leased.insert(connection)
             return .handOver(connection, waiter)
         }
         idle.append(connection)
+        idleSince[connection] = now
         return .park
     }
 

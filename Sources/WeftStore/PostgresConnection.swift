@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import Synchronization
 
 /// One libpq connection. Every method blocks the calling thread, so connections are only
 /// used inside `PostgresPool.withConnection`/`transaction`, which run them on the pool's
@@ -18,9 +19,46 @@ public final class PostgresConnection: @unchecked Sendable {
         var types: [UInt32]
     }
 
-    private init(handle: OpaquePointer) { self.handle = handle }
+    /// What `PQcancel` needs to ask the server to stop this connection's running statement;
+    /// usable from any thread.
+    private let cancelHandle: OpaquePointer?
+    /// Set by `cancel()`: statements not yet started fail at once instead of running.
+    private let cancelRequested = Atomic<Bool>(false)
+    /// The `statement_timeout` this session has, in milliseconds (0: none), once set by us.
+    private var statementTimeoutMs: Int?
 
-    deinit { PQfinish(handle) }
+    private init(handle: OpaquePointer) {
+        self.handle = handle
+        self.cancelHandle = PQgetCancel(handle)
+    }
+
+    deinit {
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+        PQfinish(handle)
+    }
+
+    /// Asks the server to stop the statement running on this connection now (`PQcancel`), and
+    /// makes every later `query` on it fail until `resetCancel()`. Callable from any thread,
+    /// while another thread waits on the connection; the interrupted statement fails with
+    /// SQLSTATE 57014.
+    public func cancel() {
+        cancelRequested.store(true, ordering: .sequentiallyConsistent)
+        guard let cancelHandle else { return }
+        var buffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancelHandle, &buffer, Int32(buffer.count))
+    }
+
+    /// Lets statements run again after `cancel()` (the pool calls it for each new lease).
+    func resetCancel() { cancelRequested.store(false, ordering: .sequentiallyConsistent) }
+
+    /// Sets the session's `statement_timeout` (nil or zero: none) unless it already has it, so
+    /// the usual case costs no round trip. Applies to the statements that follow.
+    func setStatementTimeout(milliseconds: Int?) throws {
+        let wanted = max(0, milliseconds ?? 0)
+        guard statementTimeoutMs != wanted else { return }
+        try execute("SET statement_timeout = \(wanted)")
+        statementTimeoutMs = wanted
+    }
 
     /// Opens a connection from a libpq connection string or URI (`sslmode` and every other
     /// libpq keyword included) and puts the session in UTC with ISO dates, which the value
@@ -76,6 +114,9 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs one parameterised statement with an array of parameters.
     @discardableResult
     public func query(_ sql: String, binds: [any PostgresEncodable]) throws -> PostgresResult {
+        if cancelRequested.load(ordering: .sequentiallyConsistent) {
+            throw PostgresError(.server, "canceling statement due to user request", sqlState: PostgresError.queryCanceled)
+        }
         let types = binds.map { type(of: $0).postgresType }
         let texts: [UnsafeMutablePointer<CChar>?] = binds.map { bind in bind.postgresText.map { strdup($0) } ?? nil }
         defer { texts.forEach { free($0) } }

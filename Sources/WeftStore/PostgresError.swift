@@ -55,6 +55,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// A statement cancelled: by `statement_timeout`, or by a cancel request (the caller went away).
+    public var isQueryCanceled: Bool { sqlState == Self.queryCanceled }
+
+    public static let queryCanceled = "57014"
     public static let uniqueViolation = "23505"
     public static let checkViolation = "23514"
     public static let foreignKeyViolation = "23503"

@@ -3,7 +3,9 @@ import Foundation
 import Logging
 import Synchronization
 
-/// How to reach PostgreSQL and how many connections to keep.
+/// How to reach PostgreSQL, how many connections to keep and for how long, and how long a
+/// statement may run. The time limits default to none here; `weft serve` sets its own
+/// defaults (docs/operations.md).
 public struct PostgresConfiguration: Sendable {
     /// A libpq connection string or URI; empty means libpq's defaults (PGHOST, ...).
     public var connectionString: String
@@ -13,13 +15,59 @@ public struct PostgresConfiguration: Sendable {
     public var connectTimeoutSeconds: Int
     /// How long a caller waits for a free connection before `poolTimeout`.
     public var leaseTimeout: Duration
+    /// `statement_timeout` of statements run on behalf of a request (`StatementBudget.request`);
+    /// nil: none.
+    public var requestStatementTimeout: Duration?
+    /// `statement_timeout` of schedule runs and reports (`StatementBudget.long`); nil: none.
+    public var longStatementTimeout: Duration?
+    /// A connection older than this is closed instead of reused; nil: kept for ever.
+    public var maxConnectionAge: Duration?
+    /// A connection idle for longer than this is closed; nil: kept for ever.
+    public var maxIdleTime: Duration?
 
-    public init(connectionString: String, maxConnections: Int = 10, connectTimeoutSeconds: Int = 5, leaseTimeout: Duration = .seconds(10)) {
+    public init(connectionString: String, maxConnections: Int = 10, connectTimeoutSeconds: Int = 5, leaseTimeout: Duration = .seconds(10),
+                requestStatementTimeout: Duration? = nil, longStatementTimeout: Duration? = nil,
+                maxConnectionAge: Duration? = nil, maxIdleTime: Duration? = nil) {
         self.connectionString = connectionString
         self.maxConnections = maxConnections
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.leaseTimeout = leaseTimeout
+        self.requestStatementTimeout = requestStatementTimeout
+        self.longStatementTimeout = longStatementTimeout
+        self.maxConnectionAge = maxConnectionAge
+        self.maxIdleTime = maxIdleTime
     }
+
+    /// The `statement_timeout` for a budget, in milliseconds (nil: none).
+    func statementTimeoutMs(_ budget: StatementBudget) -> Int? {
+        let limit: Duration?
+        switch budget {
+        case .request: limit = requestStatementTimeout
+        case .long: limit = longStatementTimeout
+        case .unlimited: limit = nil
+        }
+        return limit.map { milliseconds($0) }
+    }
+}
+
+/// Which time limit statements get (`statement_timeout`), chosen by the task that runs them:
+/// requests by default; schedule runs and reports run inside `StatementBudget.$current.withValue(.long)`.
+public enum StatementBudget: Sendable {
+    /// A request's statements: a tight limit, so a slow statement answers 503 instead of
+    /// holding a connection and a thread.
+    case request
+    /// Schedule runs and reports: long reads and writes.
+    case long
+    /// No limit (migrations).
+    case unlimited
+
+    /// The budget of the current task (and its child tasks).
+    @TaskLocal public static var current: StatementBudget = .request
+}
+
+func milliseconds(_ duration: Duration) -> Int {
+    let c = duration.components
+    return Int(c.seconds) * 1000 + Int(c.attoseconds / 1_000_000_000_000_000)
 }
 
 /// A bounded pool of libpq connections. Callers pass synchronous closures that run on the
@@ -50,12 +98,17 @@ public final class PostgresPool: Sendable {
     public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "weft.store")) {
         self.configuration = configuration
         self.logger = logger
-        self.state = Mutex(State(machine: PoolStateMachine(maxConnections: configuration.maxConnections)))
+        self.state = Mutex(State(machine: PoolStateMachine(maxConnections: configuration.maxConnections,
+                                                           maxAge: configuration.maxConnectionAge, maxIdle: configuration.maxIdleTime)))
         // One thread per connection, plus one so opening a connection never waits for a query.
         self.blocking = BlockingExecutor(threads: configuration.maxConnections + 1, name: "weft-postgres")
+        scheduleSweep()
     }
 
     deinit { blocking.shutdown() }
+
+    /// True once `close()` was called.
+    public var isClosed: Bool { state.withLock { $0.machine.isClosed } }
 
     /// Connections open right now and how many of them are in use (for metrics).
     public var usage: (open: Int, inUse: Int, waiting: Int) {
@@ -64,9 +117,27 @@ public final class PostgresPool: Sendable {
 
     /// Runs `body` with a connection on a blocking thread. A connection that broke during
     /// `body` is closed and replaced for later callers; this caller sees the one error.
+    ///
+    /// Statements get the `statement_timeout` of the task's `StatementBudget`. Cancelling the
+    /// calling task (a client that went away) cancels the running statement on the server
+    /// (`PQcancel`) and fails the statements after it, so the connection and its thread are
+    /// free again at once.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         let lease = try await self.lease()
-        let result: Result<T, any Error> = await runBlocking { Result { try body(lease.connection) } }
+        let timeout = configuration.statementTimeoutMs(StatementBudget.current)
+        let watch = CancelWatch(lease.connection)
+        let result: Result<T, any Error> = await withTaskCancellationHandler {
+            await runBlocking {
+                watch.begin()
+                defer { watch.end() }
+                return Result {
+                    try lease.connection.setStatementTimeout(milliseconds: timeout)
+                    return try body(lease.connection)
+                }
+            }
+        } onCancel: {
+            watch.cancel()
+        }
         release(lease)
         return try result.get()
     }
@@ -103,22 +174,13 @@ public final class PostgresPool: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
-                enum Next { case resume(Lease), fail(any Error), open(PoolStateMachine.ConnectionID), wait }
-                let next = state.withLock { state -> Next in
-                    if state.cancelled.remove(waiter) != nil { return .fail(CancellationError()) }
-                    switch state.machine.lease(waiter) {
-                    case .use(let id):
-                        return .resume(Lease(id: id, connection: state.connections[id]!))
-                    case .failClosed:
-                        return .fail(PostgresError(.poolClosed, "the connection pool is closed"))
-                    case .waitAndOpen(let id):
-                        state.continuations[waiter] = continuation
-                        return .open(id)
-                    case .wait:
-                        state.continuations[waiter] = continuation
-                        return .wait
-                    }
+                let (next, stale) = state.withLock { state -> (Next, [PostgresConnection]) in
+                    if state.cancelled.remove(waiter) != nil { return (.fail(CancellationError()), []) }
+                    // Idle connections past their age or idle time go first, so none is handed out.
+                    let stale = state.machine.expire(now: .now).compactMap { state.connections.removeValue(forKey: $0) }
+                    return (Self.next(&state, waiter: waiter, continuation: continuation), stale)
                 }
+                if !stale.isEmpty { blocking.submit { _ = stale } }
                 switch next {
                 case .resume(let lease): continuation.resume(returning: lease)
                 case .fail(let error): continuation.resume(throwing: error)
@@ -131,6 +193,23 @@ public final class PostgresPool: Sendable {
             }
         } onCancel: {
             self.abandon(waiter, with: CancellationError(), markCancelled: true)
+        }
+    }
+
+    private enum Next { case resume(Lease), fail(any Error), open(PoolStateMachine.ConnectionID), wait }
+
+    private static func next(_ state: inout State, waiter: Int, continuation: CheckedContinuation<Lease, any Error>) -> Next {
+        switch state.machine.lease(waiter) {
+        case .use(let id):
+            return .resume(Lease(id: id, connection: state.connections[id]!))
+        case .failClosed:
+            return .fail(PostgresError(.poolClosed, "the connection pool is closed"))
+        case .waitAndOpen(let id):
+            state.continuations[waiter] = continuation
+            return .open(id)
+        case .wait:
+            state.continuations[waiter] = continuation
+            return .wait
         }
     }
 
@@ -176,8 +255,29 @@ public final class PostgresPool: Sendable {
     private func release(_ lease: Lease) {
         // A connection left inside a transaction or broken is not safe to hand on.
         let broken = lease.connection.isBroken || !lease.connection.isIdle
-        let action = state.withLock { $0.machine.release(lease.id, broken: broken) }
+        let action = state.withLock { $0.machine.release(lease.id, broken: broken, now: .now) }
         perform(action)
+    }
+
+    /// Closes idle connections past their age or idle time.
+    private func expireIdle() {
+        let stale = state.withLock { state -> [PostgresConnection] in
+            state.machine.expire(now: .now).compactMap { state.connections.removeValue(forKey: $0) }
+        }
+        if !stale.isEmpty { blocking.submit { _ = stale } }
+    }
+
+    /// Checks for expired idle connections every few seconds while the pool is open (a pool
+    /// that goes quiet shrinks without waiting for its next lease).
+    private func scheduleSweep() {
+        guard configuration.maxIdleTime != nil || configuration.maxConnectionAge != nil else { return }
+        let limits = [configuration.maxIdleTime, configuration.maxConnectionAge].compactMap { $0 }
+        let every = max(.seconds(1), min(.seconds(30), limits.min()! / 4))
+        timers.asyncAfter(deadline: .now() + .milliseconds(milliseconds(every))) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            self.expireIdle()
+            self.scheduleSweep()
+        }
     }
 
     private func perform(_ action: PoolStateMachine.ReturnAction) {
@@ -194,6 +294,38 @@ public final class PostgresPool: Sendable {
             let connection = state.withLock { $0.connections.removeValue(forKey: closing) }
             blocking.submit { _ = connection }
             open(opening)
+        }
+    }
+}
+
+/// Cancels a leased connection's statement only while the caller's body runs on it: never
+/// after the body has finished and the connection may already serve someone else.
+final class CancelWatch: Sendable {
+    private let connection: PostgresConnection
+    private let state = Mutex<(running: Bool, cancelled: Bool)>((false, false))
+
+    init(_ connection: PostgresConnection) { self.connection = connection }
+
+    /// The body starts: statements run, unless the caller is already gone.
+    func begin() {
+        state.withLock { state in
+            state.running = true
+            connection.resetCancel()
+            if state.cancelled { connection.cancel() }
+        }
+    }
+
+    /// The body has finished; later cancellation does nothing.
+    func end() {
+        state.withLock { $0.running = false }
+    }
+
+    /// The caller went away. `PQcancel` runs under the lock, so `end()` (and with it the
+    /// release of the connection) waits until the server has the request.
+    func cancel() {
+        state.withLock { state in
+            state.cancelled = true
+            if state.running { connection.cancel() }
         }
     }
 }

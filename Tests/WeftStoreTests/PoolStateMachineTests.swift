@@ -83,4 +83,59 @@ struct PoolStateMachineTests {
         let r22 = machine.lease(5)
         #expect(r22 == .failClosed)
     }
+
+    @Test func idleConnectionsExpireAfterMaxIdle() {
+        let t0 = ContinuousClock.now
+        var machine = PoolStateMachine(maxConnections: 3, maxIdle: .seconds(60))
+        for waiter in 1...2 { _ = machine.lease(waiter) }
+        #expect(machine.opened(1, now: t0) == .handOver(1, 1))
+        #expect(machine.opened(2, now: t0) == .handOver(2, 2))
+        #expect(machine.release(1, broken: false, now: t0) == .park)
+        #expect(machine.release(2, broken: false, now: t0 + .seconds(50)) == .park)
+        // At 61 s connection 1 has been idle too long; 2 only 11 s.
+        #expect(machine.expire(now: t0 + .seconds(30)) == [])
+        #expect(machine.expire(now: t0 + .seconds(61)) == [1])
+        #expect(machine.idle == [2] && machine.total == 1)
+        // Used again, 2 starts a new idle spell when returned.
+        #expect(machine.lease(3) == .use(2))
+        #expect(machine.expire(now: t0 + .seconds(200)) == [])  // leased: never expired
+        #expect(machine.release(2, broken: false, now: t0 + .seconds(200)) == .park)
+        #expect(machine.expire(now: t0 + .seconds(250)) == [])
+        #expect(machine.expire(now: t0 + .seconds(261)) == [2])
+        #expect(machine.total == 0)
+        // Afterwards a lease opens a fresh one.
+        #expect(machine.lease(4) == .waitAndOpen(3))
+    }
+
+    @Test func oldConnectionsAreClosedOnReturnAndWhenIdle() {
+        let t0 = ContinuousClock.now
+        var machine = PoolStateMachine(maxConnections: 1, maxAge: .seconds(600))
+        _ = machine.lease(1)
+        #expect(machine.opened(1, now: t0) == .handOver(1, 1))
+        #expect(machine.release(1, broken: false, now: t0 + .seconds(599)) == .park)
+        #expect(machine.lease(2) == .use(1))
+        // Given back past its age: closed, not parked, and with a waiter a replacement opens.
+        #expect(machine.lease(3) == .wait)
+        #expect(machine.release(1, broken: false, now: t0 + .seconds(601)) == .closeAndOpen(closing: 1, opening: 2))
+        #expect(machine.opened(2, now: t0 + .seconds(602)) == .handOver(2, 3))
+        #expect(machine.release(2, broken: false, now: t0 + .seconds(700)) == .park)
+        // Idle past its age: expired. Within it: kept.
+        #expect(machine.expire(now: t0 + .seconds(1_000)) == [])
+        #expect(machine.expire(now: t0 + .seconds(1_203)) == [2])
+        #expect(machine.total == 0)
+        // Without waiters an old connection given back is just closed.
+        _ = machine.lease(4)
+        #expect(machine.opened(3, now: t0 + .seconds(1_300)) == .handOver(3, 4))
+        #expect(machine.release(3, broken: false, now: t0 + .seconds(2_000)) == .close(3))
+        #expect(machine.total == 0)
+    }
+
+    @Test func withoutLimitsConnectionsLiveOn() {
+        let t0 = ContinuousClock.now
+        var machine = PoolStateMachine(maxConnections: 1)
+        _ = machine.lease(1)
+        _ = machine.opened(1, now: t0)
+        #expect(machine.release(1, broken: false, now: t0 + .seconds(100_000)) == .park)
+        #expect(machine.expire(now: t0 + .seconds(200_000)) == [])
+    }
 }

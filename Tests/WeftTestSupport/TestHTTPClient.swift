@@ -46,7 +46,23 @@ public final class TestHTTPClient: @unchecked Sendable {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    deinit { close(fd) }
+    private var aborted = false
+
+    deinit { if !aborted { close(fd) } }
+
+    /// Resets the connection (SO_LINGER 0, then close: the server sees a reset, not an orderly
+    /// end), as a client that gives up does. The client is unusable afterwards.
+    public func abort() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { [self] in
+                var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+                close(fd)
+                aborted = true
+                continuation.resume()
+            }
+        }
+    }
 
     public enum ClientError: Error { case socket(String), closed, malformed(String) }
 
