@@ -22,7 +22,10 @@ public final class RunCoordinator: Sendable {
     let configuration: AppConfiguration
     let logger: Logger
     let hooks: RunHooks
-    private let state = Mutex<(jobs: [UUID: (job: RunJob, task: Task<Void, Never>)], stopping: Bool)>(([:], false))
+    let state = Mutex<(jobs: [UUID: (job: RunJob, task: Task<Void, Never>)], stopping: Bool, watcher: Task<Void, Never>?)>(([:], false, nil))
+    /// Wakes the queue watcher early (a run ended here, or one was queued).
+    let queueSignal: AsyncStream<Void>.Continuation
+    let queueWakeups: AsyncStream<Void>
 
     /// Seeds the server picks stay within 2^53 − 1, so that they survive JSON clients that read
     /// numbers as doubles (JavaScript, jq) and a run can be repeated with the seed it reports.
@@ -36,19 +39,25 @@ public final class RunCoordinator: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.hooks = hooks
+        (queueWakeups, queueSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
+
+    var isStopping: Bool { state.withLock { $0.stopping } }
 
     /// Ids of the runs executing in this process.
     public var running: [UUID] { state.withLock { Array($0.jobs.keys) } }
 
     /// Starts a run and returns its row (status `running`): the work goes on in the background.
+    /// When another run (in any server process) holds one of the capabilities, the run is
+    /// stored `queued` and started later by whichever process sees them free first
+    /// (`startQueued`); with `if_busy: refuse` it is a 409 instead.
     ///
-    /// Throws 422 for capabilities nobody offers or needs, 409 when another run (in any server
-    /// process) holds one of the capabilities — runs never wait for each other — and 503 while
-    /// the server shuts down. With `skipBusy` (periodic runs), busy capabilities are left out
+    /// Throws 422 for capabilities nobody offers or needs, 409 as above, and 503 while the
+    /// server shuts down. With `skipBusy` (periodic runs), busy capabilities are left out
     /// instead, and only "all busy" is a 409.
     func start(_ input: ScheduleRunInput, requestedBy: UUID?, skipBusy: Bool = false) async throws -> RunRecords.Run {
         guard !state.withLock({ $0.stopping }) else { throw Self.shuttingDown }
+        watchQueue()
         let known = try await pool.withConnection { try ProblemRecords.capabilities(on: $0) }
         let requested = input.capabilities.map(\.code)
         let unknown = requested.enumerated().filter { !known.contains($0.element) }
@@ -62,17 +71,32 @@ public final class RunCoordinator: Sendable {
         let capabilities = requested.isEmpty ? known : Array(Set(requested)).sorted()
 
         let id = UUID()
-        let locks: RunLockSession
-        do {
-            locks = try await RunLockSession.acquire(connectionString: pool.configuration.connectionString, runID: id,
-                                                     capabilities: capabilities, skipBusy: skipBusy)
-        } catch let busy as RunLockSession.Busy {
-            throw try await busyError(busy.capabilities)
-        }
         let new = RunRecords.NewRun(
-            id: id, capabilities: locks.capabilities, dryRun: input.dryRun, timeLimitMs: input.timeLimitMs ?? configuration.runTimeLimitMs,
+            id: id, capabilities: capabilities, dryRun: input.dryRun, timeLimitMs: input.timeLimitMs ?? configuration.runTimeLimitMs,
             seed: input.seed ?? Int64.random(in: 0...Self.largestRandomSeed), asOf: input.asOf ?? Day.today, owner: Self.owner, requestedBy: requestedBy)
-        let run: RunRecords.Run
+        let queue = input.ifBusy == .queue && !skipBusy
+        // Runs already waiting for these capabilities go first.
+        if !skipBusy, try await pool.withConnection({ try RunRecords.queuedCovering(on: $0, capabilities) }) {
+            guard queue else { throw try await busyError(capabilities) }
+            return try await enqueue(new)
+        }
+        do {
+            let locks = try await RunLockSession.acquire(connectionString: pool.configuration.connectionString, runID: id,
+                                                         capabilities: capabilities, skipBusy: skipBusy)
+            var held = new
+            held.capabilities = locks.capabilities
+            let row = held
+            return try await launch(locks: locks) { try RunRecords.insert(on: $0, row) }
+        } catch let busy as RunLockSession.Busy {
+            guard queue else { throw try await busyError(busy.capabilities) }
+            return try await enqueue(new)
+        }
+    }
+
+    /// With the run's locks held: checks that no run still writes its capabilities, records it
+    /// (`record`), and runs it in a task of its own. The locks are released on any failure.
+    func launch(locks: RunLockSession, record: @escaping @Sendable (PostgresConnection) throws -> RunRecords.Run?) async throws -> RunRecords.Run {
+        let run: RunRecords.Run?
         do {
             run = try await pool.withConnection { connection in
                 // Holding these capabilities' locks, any unfinished run on them is dead: say so.
@@ -82,34 +106,46 @@ public final class RunCoordinator: Sendable {
                 let lingering = Set(try RunRecords.unfinished(on: connection, covering: locks.capabilities).flatMap(\.capabilities))
                     .intersection(locks.capabilities)
                 guard lingering.isEmpty else { throw RunLockSession.Busy(capabilities: lingering.sorted()) }
-                return try RunRecords.insert(on: connection, new)
+                return try record(connection)
             }
-        } catch let busy as RunLockSession.Busy {
-            await locks.release()
-            throw try await busyError(busy.capabilities)
         } catch {
             await locks.release()
             throw error
         }
+        guard let run else {
+            await locks.release()
+            throw RunLockSession.Busy(capabilities: locks.capabilities)
+        }
+        let id = run.id
         let job = RunJob(run: run, locks: locks, pool: pool, freezeDays: configuration.freezeDays, mipSolver: configuration.mipSolver,
                          hooks: hooks, logger: logger)
         state.withLock { current in
             let task = Task { [self] in
                 await job.execute()
                 _ = state.withLock { $0.jobs.removeValue(forKey: id) }
+                // Its capabilities are free: a run queued for them may start now.
+                queueSignal.yield()
             }
             current.jobs[id] = (job, task)
         }
-        logger.info("run started", metadata: ["run": "\(id)", "capabilities": "\(locks.capabilities)", "dry_run": "\(input.dryRun)"])
+        logger.info("run started", metadata: ["run": "\(id)", "capabilities": "\(locks.capabilities)", "dry_run": "\(run.dryRun)"])
+        return run
+    }
+
+    /// Stores the run as `queued`; a queue watcher starts it when its capabilities are free.
+    private func enqueue(_ new: RunRecords.NewRun) async throws -> RunRecords.Run {
+        let run = try await pool.withConnection { try RunRecords.insertQueued(on: $0, new) }
+        logger.info("run queued", metadata: ["run": "\(run.id)", "capabilities": "\(run.capabilities)"])
+        queueSignal.yield()
         return run
     }
 
     /// The 409 naming the runs that hold the capabilities.
     private func busyError(_ capabilities: [String]) async throws -> HTTPError {
-        let holders = try await pool.withConnection { try RunRecords.unfinished(on: $0, covering: capabilities) }
+        let holders = try await pool.withConnection { try RunRecords.unfinished(on: $0, covering: capabilities, queued: true) }
         let names = capabilities.map { "'\($0)'" }.joined(separator: ", ")
         let by = holders.isEmpty ? "another run" : "run" + (holders.count == 1 ? " " : "s ") + holders.map { $0.id.lowercasedString }.joined(separator: ", ")
-        return HTTPError(.conflict, detail: "\(names) \(capabilities.count == 1 ? "is" : "are") being re-planned by \(by); at most one run per capability runs at a time. Poll GET /v1/schedule-runs/{id} and start again when it has finished, or leave \(capabilities.count == 1 ? "it" : "them") out of capabilities.")
+        return HTTPError(.conflict, detail: "\(names) \(capabilities.count == 1 ? "is" : "are") being re-planned (or waiting to be) by \(by); at most one run per capability runs at a time. Leave out \"if_busy\": \"refuse\" to queue behind it, poll GET /v1/schedule-runs/{id} and start again when it has finished, or leave \(capabilities.count == 1 ? "it" : "them") out of capabilities.")
     }
 
     static let shuttingDown = HTTPError(.serviceUnavailable, detail: "The server is shutting down; start the run on another instance or retry shortly.",
@@ -127,14 +163,17 @@ public final class RunCoordinator: Sendable {
     }
 
     /// Refuses new runs, stops those still solving (they are recorded as failed, nothing
-    /// written; a write already under way completes) and releases their locks.
+    /// written; a write already under way completes) and releases their locks. Queued runs
+    /// stay queued for the other processes (or the next start) to run.
     public func shutdown() async {
-        let jobs = state.withLock { current in
+        let (jobs, watcher) = state.withLock { current in
             current.stopping = true
-            return current.jobs.values.map(\.job)
+            return (current.jobs.values.map(\.job), current.watcher)
         }
+        watcher?.cancel()
         jobs.forEach { $0.stop.fire() }
         await waitForRuns()
+        await watcher?.value
     }
 
     /// Starts a run of every capability every `interval` (WEFT_RUN_INTERVAL), until the task is

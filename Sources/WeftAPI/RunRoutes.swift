@@ -15,7 +15,8 @@ struct RunRoutes {
         builder.on(.GET, "/v1/schedule-runs/{id}") { try await get($0) }
     }
 
-    /// 202 with the run, already `running`: it goes on in the background of this process.
+    /// 202 with the run: `running` in the background of this process, or `queued` behind a
+    /// run that holds one of its capabilities (409 instead with `"if_busy": "refuse"`).
     private func start(_ request: Request) async throws -> Response {
         let principal = try Principal.require(.admin)
         try request.noQuery()

@@ -29,6 +29,14 @@ public struct Settings: Sendable, Equatable {
     public var runInterval: Duration?
     /// nil: unlimited (`WEFT_RATE_LIMIT_PER_SECOND` unset or 0).
     public var rateLimit: RateLimitConfiguration?
+    /// `statement_timeout` of a request's statements (`WEFT_DB_STATEMENT_TIMEOUT_MS`, default 15 s); nil: none.
+    public var requestStatementTimeout: Duration?
+    /// `statement_timeout` of runs and reports (`WEFT_DB_LONG_STATEMENT_TIMEOUT_MS`, default 5 min); nil: none.
+    public var longStatementTimeout: Duration?
+    /// Pooled connections are closed once this old (`WEFT_DB_MAX_CONNECTION_AGE_SECONDS`, default 30 min); nil: never.
+    public var maxConnectionAge: Duration?
+    /// Pooled connections unused this long are closed (`WEFT_DB_MAX_IDLE_SECONDS`, default 5 min); nil: never.
+    public var maxIdleTime: Duration?
     /// How long an order's Idempotency-Key is remembered (`WEFT_IDEMPOTENCY_TTL_SECONDS`, default 24 h).
     public var idempotencyTTLSeconds: Int
 
@@ -43,6 +51,10 @@ public struct Settings: Sendable, Equatable {
         public static let burst = 1...1_000_000
         public static let logLevels = Logger.Level.allCases.map(\.rawValue)
         public static let switches = ["1", "true", "yes", "0", "false", "no"]
+        /// Milliseconds, up to a day; 0: no limit.
+        public static let statementTimeoutMs = 0...86_400_000
+        /// Seconds, up to a week; 0: never.
+        public static let connectionLifetimeSeconds = 0...604_800
         /// A minute to a year.
         public static let idempotencyTTLSeconds = 60...31_536_000
 
@@ -91,7 +103,15 @@ public struct Settings: Sendable, Equatable {
         let envRate = try env.double("WEFT_RATE_LIMIT_PER_SECOND", Allowed.ratePerSecond)
         let envBurst = try env.int("WEFT_RATE_LIMIT_BURST", Allowed.burst)
         let admins = try env.oneOf("WEFT_RATE_LIMIT_ADMINS", Allowed.switches).map { ["1", "true", "yes"].contains($0) } ?? false
+        let requestMs = try env.int("WEFT_DB_STATEMENT_TIMEOUT_MS", Allowed.statementTimeoutMs) ?? 15_000
+        let longMs = try env.int("WEFT_DB_LONG_STATEMENT_TIMEOUT_MS", Allowed.statementTimeoutMs) ?? 300_000
+        let ageSeconds = try env.int("WEFT_DB_MAX_CONNECTION_AGE_SECONDS", Allowed.connectionLifetimeSeconds) ?? 1_800
+        let idleSeconds = try env.int("WEFT_DB_MAX_IDLE_SECONDS", Allowed.connectionLifetimeSeconds) ?? 300
         idempotencyTTLSeconds = try env.int("WEFT_IDEMPOTENCY_TTL_SECONDS", Allowed.idempotencyTTLSeconds) ?? 86_400
+        requestStatementTimeout = requestMs > 0 ? .milliseconds(requestMs) : nil
+        longStatementTimeout = longMs > 0 ? .milliseconds(longMs) : nil
+        maxConnectionAge = ageSeconds > 0 ? .seconds(ageSeconds) : nil
+        maxIdleTime = idleSeconds > 0 ? .seconds(idleSeconds) : nil
 
         databaseURL = flags.databaseURL ?? env.string("DATABASE_URL") ?? ""
         host = flags.host ?? env.string("WEFT_HOST") ?? "127.0.0.1"

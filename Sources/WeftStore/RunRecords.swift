@@ -135,24 +135,27 @@ public enum RunRecords {
                  outcome.details, outcome.error).affectedRows == 1
     }
 
-    /// Unfinished runs that cover any of `capabilities` (to name the run holding a lock).
-    public static func unfinished(on connection: PostgresConnection, covering capabilities: [String]) throws -> [(id: UUID, capabilities: [String])] {
+    /// Running runs that cover any of `capabilities` (to name the run holding a lock); with
+    /// `queued`, queued ones too.
+    public static func unfinished(on connection: PostgresConnection, covering capabilities: [String],
+                                  queued: Bool = false) throws -> [(id: UUID, capabilities: [String])] {
         try connection.query("""
             SELECT id, capabilities FROM schedule_runs
-             WHERE status IN ('queued', 'running') AND capabilities && $1::text[] ORDER BY created_at
-            """, capabilities).map { (try $0.decode(UUID.self, 0), try $0.decode([String].self, 1)) }
+             WHERE (status = 'running' OR ($2 AND status = 'queued')) AND capabilities && $1::text[] ORDER BY created_at
+            """, capabilities, queued).map { (try $0.decode(UUID.self, 0), try $0.decode([String].self, 1)) }
     }
 
-    /// Marks failed every unfinished run (or just `id`) whose lock nobody holds: the process
+    /// Marks failed every running run (or just `id`) whose lock nobody holds: the process
     /// that ran it has died (its session, and with it the lock, is gone). Returns their ids.
+    /// Queued runs hold no lock and belong to no process: any process starts them later.
     ///
     /// Safe against a run finishing at the same moment: a run takes its lock before its row
-    /// exists and gives it up only after writing its outcome, and the update below only
-    /// touches rows still unfinished.
+    /// is `running` and gives it up only after writing its outcome, and the update below only
+    /// touches rows still running.
     @discardableResult
     public static func failAbandoned(on connection: PostgresConnection, id: UUID? = nil) throws -> [UUID] {
         let candidates = try connection.query("""
-            SELECT id FROM schedule_runs WHERE status IN ('queued', 'running') AND ($1::uuid IS NULL OR id = $1) ORDER BY created_at
+            SELECT id FROM schedule_runs WHERE status = 'running' AND ($1::uuid IS NULL OR id = $1) ORDER BY created_at
             """, id).map { try $0.decode(UUID.self, 0) }
         var failed: [UUID] = []
         for run in candidates {
@@ -161,7 +164,7 @@ public enum RunRecords {
             defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", key) }
             let updated = try connection.query("""
                 UPDATE schedule_runs SET status = 'failed', error = $2, finished_at = now()
-                 WHERE id = $1 AND status IN ('queued', 'running')
+                 WHERE id = $1 AND status = 'running'
                 """, run, abandonedError).affectedRows
             if updated == 1 { failed.append(run) }
         }

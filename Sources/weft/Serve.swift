@@ -42,13 +42,13 @@ struct Serve: AsyncParsableCommand {
             flags.reportsDatabaseURL = self.reportsDatabaseURL; flags.ratePerSecond = self.rateLimitPerSecond; flags.burst = self.rateLimitBurst
         }
         let logger = database.bootstrapLogging(settings)
-        let pool = PostgresPool(configuration: .init(connectionString: settings.databaseURL, maxConnections: settings.poolSize),
+        let pool = PostgresPool(configuration: settings.postgres(settings.databaseURL, maxConnections: settings.poolSize),
                                 logger: Logger(label: "weft.store"))
         defer { pool.close() }
         // Reports are long reads: on a replica they take nothing from the primary, and a small
         // pool of their own keeps a burst of them from queueing behind order traffic anyway.
         let reportsPool = settings.reportsDatabaseURL.map { url in
-            PostgresPool(configuration: .init(connectionString: url, maxConnections: Self.reportsPoolSize), logger: Logger(label: "weft.store.reports"))
+            PostgresPool(configuration: settings.postgres(url, maxConnections: Self.reportsPoolSize), logger: Logger(label: "weft.store.reports"))
         }
         defer { reportsPool?.close() }
         let migrations = MigrationRunner(migrations: try MigrationRunner.bundled(), logger: Logger(label: "weft.migrations"))
@@ -75,6 +75,8 @@ struct Serve: AsyncParsableCommand {
         if let abandoned = try? await runs.failAbandoned(), !abandoned.isEmpty {
             logger.warning("marked abandoned runs failed", metadata: ["runs": "\(abandoned)"])
         }
+        // Runs queued behind busy capabilities start here too when those free up.
+        runs.watchQueue()
         let periodic = runInterval.map { interval in Task { await runs.runPeriodically(every: interval) } }
         let host = http.host
         let server = HTTPServer(configuration: http, responder: app.responder, logger: Logger(label: "weft.http")) { port in

@@ -135,7 +135,7 @@ struct RunLockLossTests {
         try RunRecords.claimWrite(on: writer, run: held.firstID, lockHolder: pid, capabilities: ["pcb.fab"])
         try await Self.terminate(pool, pid)
         // The capability's lock is free, yet a new run must wait for that write to end.
-        let refused = try await held.server.post(held.key, #"{"capabilities":["pcb.fab"],"dry_run":true}"#)
+        let refused = try await held.server.post(held.key, #"{"capabilities":["pcb.fab"],"dry_run":true,"if_busy":"refuse"}"#)
         #expect(refused.status == 409, "\(refused.text)")
         #expect((refused.json["detail"] as? String)?.contains(held.first) == true)
         #expect(try await pool.query("SELECT status FROM schedule_runs WHERE id = $1", held.firstID)[0].decode(String.self, 0) == "running")

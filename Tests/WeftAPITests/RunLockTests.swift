@@ -37,11 +37,11 @@ struct RunLockTests {
         let firstID = try #require(first.json["id"] as? String)
         await arrived.wait()
 
-        let refused = try await server.post(key, #"{"capabilities":["pcb.fab"],"dry_run":true}"#)
+        let refused = try await server.post(key, #"{"capabilities":["pcb.fab"],"dry_run":true,"if_busy":"refuse"}"#)
         #expect(refused.status == 409)
         #expect(refused.header("Content-Type")?.hasPrefix("application/problem+json") == true)
         #expect((refused.json["detail"] as? String)?.contains(firstID) == true)
-        let all = try await server.post(key, #"{"time_limit_ms":100}"#)   // all capabilities include pcb.fab
+        let all = try await server.post(key, #"{"time_limit_ms":100,"if_busy":"refuse"}"#)   // all capabilities include pcb.fab
         #expect(all.status == 409)
 
         // Another capability runs (and finishes) meanwhile.
@@ -68,7 +68,7 @@ struct RunLockTests {
         // Another server process: a session holding the capability's lock.
         let other = try PostgresConnection.connect(server.pool.configuration.connectionString)
         try other.query("SELECT pg_advisory_lock($1, $2)", RunLockSession.namespace, RunLockSession.capabilityKey("cnc.milling"))
-        let refused = try await server.post(key, #"{"capabilities":["cnc.milling","pcb.fab"]}"#)
+        let refused = try await server.post(key, #"{"capabilities":["cnc.milling","pcb.fab"],"if_busy":"refuse"}"#)
         #expect(refused.status == 409)
         #expect((refused.json["detail"] as? String)?.contains("'cnc.milling'") == true)
         #expect(try await server.pool.query("SELECT count(*) FROM schedule_runs")[0].decode(Int.self, 0) == 0)
@@ -125,7 +125,7 @@ struct RunLockTests {
         for (body, field) in [(#"{"time_limit_ms":0}"#, "time_limit_ms"), (#"{"time_limit_ms":600001}"#, "time_limit_ms"),
                               (#"{"capabilities":["PCB!"]}"#, "capabilities[0]"), (#"{"as_of":"2025-02-30"}"#, "as_of"),
                               (#"{"seed":-1}"#, "seed"), (#"{"dry_run":"yes"}"#, "dry_run"), (#"{"speed":1}"#, "speed"),
-                              (#"{"capabilities":["pcb.fab","weaving"]}"#, "capabilities[1]")] {
+                              (#"{"capabilities":["pcb.fab","weaving"]}"#, "capabilities[1]"), (#"{"if_busy":"wait"}"#, "if_busy")] {
             let response = try await client.send("POST", "/v1/schedule-runs", headers: auth, json: body)
             #expect(response.status == 422, "\(body)")
             let errors = response.json["errors"] as? [[String: Any]] ?? []

@@ -65,7 +65,7 @@ struct ScaleOutTests {
         }
         // Instance B cannot start a second run of the same capability.
         let second = try await b.client().send("POST", "/v1/schedule-runs", headers: ["Authorization": "Bearer \(admin)"],
-                                              json: #"{"capabilities":["pcb.fab"]}"#)
+                                              json: #"{"capabilities":["pcb.fab"],"if_busy":"refuse"}"#)
         #expect(second.status == 409)
 
         // 40 clients submit to both instances while the run waits to write.

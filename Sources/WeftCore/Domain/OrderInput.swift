@@ -119,12 +119,21 @@ public enum RunLimits {
     public static let maxCapabilities = 1_000
 }
 
-/// The body of `POST /v1/schedule-runs`: `{"capabilities"?,"dry_run"?,"time_limit_ms"?,"seed"?,"as_of"?}`.
+/// The body of `POST /v1/schedule-runs`: `{"capabilities"?,"dry_run"?,"time_limit_ms"?,"seed"?,"as_of"?,"if_busy"?}`.
 ///
 /// All optional: `capabilities` (distinct codes, at most 1,000; absent or empty = all),
 /// `dry_run` (default false), `time_limit_ms` (1..600,000; nil = the server's default),
-/// `seed` (any whole number 0..2^63-1; nil = the server picks one), `as_of` (a date; nil = today).
+/// `seed` (any whole number 0..2^63-1; nil = the server picks one), `as_of` (a date; nil = today),
+/// `if_busy` (`queue`, the default, or `refuse`).
 public struct ScheduleRunInput: BodyInput, Equatable {
+    /// What to do when another run holds one of the capabilities.
+    public enum IfBusy: String, Sendable, CaseIterable {
+        /// Wait as `queued` and start when the capabilities are free.
+        case queue
+        /// Answer 409 at once.
+        case refuse
+    }
+
     /// Capabilities to re-optimise; empty = all.
     public var capabilities: [Capability]
     /// `dry_run`.
@@ -135,14 +144,18 @@ public struct ScheduleRunInput: BodyInput, Equatable {
     public var seed: Int64?
     /// `as_of`; nil = today.
     public var asOf: Day?
+    /// `if_busy`.
+    public var ifBusy: IfBusy
 
     /// A run body with these values.
-    public init(capabilities: [Capability] = [], dryRun: Bool = false, timeLimitMs: Int? = nil, seed: Int64? = nil, asOf: Day? = nil) {
+    public init(capabilities: [Capability] = [], dryRun: Bool = false, timeLimitMs: Int? = nil, seed: Int64? = nil, asOf: Day? = nil,
+                ifBusy: IfBusy = .queue) {
         self.capabilities = capabilities
         self.dryRun = dryRun
         self.timeLimitMs = timeLimitMs
         self.seed = seed
         self.asOf = asOf
+        self.ifBusy = ifBusy
     }
 
     public static func read(from r: inout ObjectReader) -> ScheduleRunInput? {
@@ -151,8 +164,9 @@ public struct ScheduleRunInput: BodyInput, Equatable {
         let timeLimitMs = r.int("time_limit_ms", in: RunLimits.timeLimitMs)
         let seed = r.int64("seed", in: 0...Int64.max)
         let asOf = r.day("as_of")
+        let ifBusy = r.enumeration("if_busy", as: IfBusy.self)
         guard r.issues.isEmpty else { return nil }
         return ScheduleRunInput(capabilities: (capabilities ?? []).compactMap(Capability.init), dryRun: dryRun ?? false,
-                                timeLimitMs: timeLimitMs, seed: seed, asOf: asOf)
+                                timeLimitMs: timeLimitMs, seed: seed, asOf: asOf, ifBusy: ifBusy ?? .queue)
     }
 }
