@@ -10,17 +10,20 @@ struct StatementLimitTests {
     }
 
     /// Statements of this database's `pg_sleep` calls still running on the server.
-    func sleepers(_ url: String) throws -> Int {
-        let connection = try PostgresConnection.connect(url)
-        return try connection.query("""
-            SELECT count(*) FROM pg_stat_activity
-             WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep%'
-            """)[0].decode(Int.self, 0)
+    func sleepers(_ url: String) async throws -> Int {
+        try await offCooperativePool {
+            let connection = try PostgresConnection.connect(url)
+            return try connection.query("""
+                SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep%'
+                """)[0].decode(Int.self, 0)
+        }
     }
 
     @Test func aSlowStatementIsCutOffAndThePoolRecovers() async throws {
-        let url = try TestDatabase.createDatabase()
-        let pool = pool(url, request: .milliseconds(200), long: .seconds(60))
+        let url = try await offCooperativePool { try TestDatabase.createDatabase() }
+        // Limits far above what a trivial statement takes on a loaded machine, far below the sleep.
+        let pool = pool(url, request: .seconds(2), long: .seconds(60))
         defer { pool.close() }
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT pg_sleep(30)") }
         #expect(error?.isQueryCanceled == true)
@@ -29,7 +32,7 @@ struct StatementLimitTests {
         for _ in 0..<3 { #expect(try await pool.query("SELECT 1")[0].decode(Int.self, 0) == 1) }
         #expect(pool.usage.inUse == 0)
         #expect(pool.usage.open <= 2)
-        #expect(try sleepers(url) == 0)
+        #expect(try await sleepers(url) == 0)
         // Inside a transaction too: rolled back, and the connection is reused.
         await #expect(throws: PostgresError.self) {
             try await pool.transaction { connection in
@@ -42,15 +45,16 @@ struct StatementLimitTests {
     }
 
     @Test func runsAndReportsGetTheLongLimit() async throws {
-        let url = try TestDatabase.createDatabase()
-        let pool = pool(url, request: .milliseconds(100), long: .seconds(60))
+        let url = try await offCooperativePool { try TestDatabase.createDatabase() }
+        let pool = pool(url, request: .seconds(2), long: .seconds(60))
         defer { pool.close() }
+        // Longer than the request limit: only the long one lets it finish.
         let slept = try await StatementBudget.$current.withValue(.long) {
-            try await pool.query("SELECT pg_sleep(0.5), current_setting('statement_timeout')")[0].decode(String.self, 1)
+            try await pool.query("SELECT pg_sleep(3), current_setting('statement_timeout')")[0].decode(String.self, 1)
         }
         #expect(slept == "1min")
         // Back on the request budget, the same connection gets the tight limit again.
-        #expect(try await pool.query("SELECT current_setting('statement_timeout')")[0].decode(String.self, 0) == "100ms")
+        #expect(try await pool.query("SELECT current_setting('statement_timeout')")[0].decode(String.self, 0) == "2s")
         let unlimited = try await StatementBudget.$current.withValue(.unlimited) {
             try await pool.query("SELECT current_setting('statement_timeout')")[0].decode(String.self, 0)
         }
@@ -58,12 +62,12 @@ struct StatementLimitTests {
     }
 
     @Test func cancellingTheCallerCancelsItsStatement() async throws {
-        let url = try TestDatabase.createDatabase()
+        let url = try await offCooperativePool { try TestDatabase.createDatabase() }
         let pool = pool(url, request: nil, long: nil)
         defer { pool.close() }
         let slow = Task { try await pool.query("SELECT pg_sleep(60)") }
         // Wait until the statement runs on the server, then go away.
-        while try sleepers(url) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        while try await sleepers(url) == 0 { try await Task.sleep(for: .milliseconds(20)) }
         slow.cancel()
         let outcome = await slow.result
         guard case .failure(let error as PostgresError) = outcome else {
@@ -71,7 +75,7 @@ struct StatementLimitTests {
             return
         }
         #expect(error.isQueryCanceled)
-        #expect(try sleepers(url) == 0)
+        #expect(try await sleepers(url) == 0)
         #expect(pool.usage.inUse == 0)
         #expect(try await pool.query("SELECT 2")[0].decode(Int.self, 0) == 2)
 
