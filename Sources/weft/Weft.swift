@@ -22,7 +22,11 @@ struct Weft: AsyncParsableCommand {
               WEFT_RATE_LIMIT_BURST       requests a key may make at once, 1 to 1000000 (default twice the rate)
               WEFT_RATE_LIMIT_ADMINS      1/true/yes: limit admin keys too (default: admins are not limited)
               WEFT_RUN_INTERVAL           seconds between automatic schedule runs of every capability, 0 to 604800; unset or 0: never
-              WEFT_IDEMPOTENCY_TTL_SECONDS  how long an Idempotency-Key is remembered, 60 to 31536000 (default 86400)
+              WEFT_DB_STATEMENT_TIMEOUT_MS        statement_timeout of requests, 0 to 86400000 ms; 0: none (default 15000)
+              WEFT_DB_LONG_STATEMENT_TIMEOUT_MS   statement_timeout of runs and reports, 0 to 86400000 ms; 0: none (default 300000)
+              WEFT_DB_MAX_CONNECTION_AGE_SECONDS  pooled connections are replaced this old, 0 to 604800; 0: never (default 1800)
+              WEFT_DB_MAX_IDLE_SECONDS            idle pooled connections are closed after this, 0 to 604800; 0: never (default 300)
+              WEFT_IDEMPOTENCY_TTL_SECONDS        how long an Idempotency-Key is remembered, 60 to 31536000 (default 86400)
               A value outside its range stops every command at once: one line on stderr, exit status 64.
               See docs/operations.md for every setting.
             """,

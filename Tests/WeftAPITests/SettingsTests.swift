@@ -13,6 +13,22 @@ struct SettingsTests {
         #expect(settings.logLevel == .info && settings.freezeDays == 1)
         #expect(settings.runInterval == nil && settings.rateLimit == nil && settings.reportsDatabaseURL == nil)
         #expect(settings.databaseURL == "")
+        #expect(settings.requestStatementTimeout == .seconds(15) && settings.longStatementTimeout == .seconds(300))
+        #expect(settings.maxConnectionAge == .seconds(1_800) && settings.maxIdleTime == .seconds(300))
+        #expect(settings.idempotencyTTLSeconds == 86_400)
+    }
+
+    @Test func databaseLimitsAndTheIdempotencyTTLAreRead() throws {
+        let settings = try Settings(environment: [
+            "WEFT_DB_STATEMENT_TIMEOUT_MS": "2500", "WEFT_DB_LONG_STATEMENT_TIMEOUT_MS": "0", "WEFT_DB_MAX_CONNECTION_AGE_SECONDS": "60",
+            "WEFT_DB_MAX_IDLE_SECONDS": "0", "WEFT_IDEMPOTENCY_TTL_SECONDS": "3600",
+        ])
+        #expect(settings.requestStatementTimeout == .milliseconds(2_500) && settings.longStatementTimeout == nil)
+        #expect(settings.maxConnectionAge == .seconds(60) && settings.maxIdleTime == nil)
+        #expect(settings.idempotencyTTLSeconds == 3_600)
+        let pool = settings.postgres("postgresql://x/y", maxConnections: 3)
+        #expect(pool.requestStatementTimeout == .milliseconds(2_500) && pool.longStatementTimeout == nil)
+        #expect(pool.maxConnectionAge == .seconds(60) && pool.maxIdleTime == nil && pool.maxConnections == 3)
     }
 
     @Test func everyVariableIsRead() throws {
@@ -61,6 +77,13 @@ struct SettingsTests {
         ("WEFT_RATE_LIMIT_BURST", "0", "WEFT_RATE_LIMIT_BURST=0 is not allowed: must be a whole number from 1 to 1000000"),
         ("WEFT_RATE_LIMIT_ADMINS", "maybe",
          "WEFT_RATE_LIMIT_ADMINS=maybe is not allowed: must be one of 1, true, yes, 0, false, no"),
+        ("WEFT_DB_STATEMENT_TIMEOUT_MS", "5s",
+         "WEFT_DB_STATEMENT_TIMEOUT_MS=5s is not allowed: must be a whole number from 0 to 86400000"),
+        ("WEFT_DB_LONG_STATEMENT_TIMEOUT_MS", "-1",
+         "WEFT_DB_LONG_STATEMENT_TIMEOUT_MS=-1 is not allowed: must be a whole number from 0 to 86400000"),
+        ("WEFT_DB_MAX_CONNECTION_AGE_SECONDS", "604801",
+         "WEFT_DB_MAX_CONNECTION_AGE_SECONDS=604801 is not allowed: must be a whole number from 0 to 604800"),
+        ("WEFT_DB_MAX_IDLE_SECONDS", "5m", "WEFT_DB_MAX_IDLE_SECONDS=5m is not allowed: must be a whole number from 0 to 604800"),
         ("WEFT_IDEMPOTENCY_TTL_SECONDS", "10",
          "WEFT_IDEMPOTENCY_TTL_SECONDS=10 is not allowed: must be a whole number from 60 to 31536000"),
     ]
