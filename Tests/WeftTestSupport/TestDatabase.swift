@@ -26,7 +26,8 @@ public enum TestDatabase {
 
     /// A pool on a new database with every migration applied.
     public static func migratedPool(maxConnections: Int = 8, leaseTimeout: Duration = .seconds(10)) async throws -> (pool: PostgresPool, url: String) {
-        let url = try createDatabase()
+        // CREATE DATABASE blocks for seconds when many suites start at once: not on a cooperative thread.
+        let url = try await offCooperativePool { try createDatabase() }
         var logger = Logger(label: "weft.test.store")
         logger.logLevel = .warning
         let pool = PostgresPool(configuration: .init(connectionString: url, maxConnections: maxConnections, leaseTimeout: leaseTimeout), logger: logger)
