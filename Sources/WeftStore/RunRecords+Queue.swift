@@ -35,14 +35,16 @@ extension RunRecords {
             """, id, owner).first.map(run)
     }
 
-    /// Which of `capabilities` some session holds the run lock of right now (a cheap look at
-    /// `pg_locks` before opening a lock session that would only be refused).
+    /// Which of `capabilities` some session holds the run lock of right now, in this database
+    /// (advisory locks are per database; `pg_locks` shows the whole cluster's): a cheap look
+    /// before opening a lock session that would only be refused.
     public static func lockedCapabilities(on connection: PostgresConnection, _ capabilities: [String]) throws -> Set<String> {
         func unsigned(_ value: Int32) -> Int64 { Int64(UInt32(bitPattern: value)) }
         let byKey = Dictionary(grouping: capabilities) { unsigned(RunLockSession.capabilityKey($0)) }
         let held = try connection.query("""
             SELECT DISTINCT objid::int8 FROM pg_locks
              WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::int8 = $1 AND objid::int8 = ANY($2::int8[])
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """, unsigned(RunLockSession.namespace), Array(byKey.keys)).map { try $0.decode(Int64.self, 0) }
         return Set(held.flatMap { byKey[$0] ?? [] })
     }

@@ -30,8 +30,12 @@ public enum TestDatabase {
         let url = try await offCooperativePool { try createDatabase() }
         var logger = Logger(label: "weft.test.store")
         logger.logLevel = .warning
+        // Migrated through a pool of its own: a test's short lease timeout is for its own calls,
+        // not for opening the first connection on a loaded machine.
+        let migrator = PostgresPool(configuration: .init(connectionString: url, maxConnections: 1), logger: logger)
+        defer { migrator.close() }
+        try await MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger).migrate(on: migrator)
         let pool = PostgresPool(configuration: .init(connectionString: url, maxConnections: maxConnections, leaseTimeout: leaseTimeout), logger: logger)
-        try await MigrationRunner(migrations: try MigrationRunner.bundled(), logger: logger).migrate(on: pool)
         return (pool, url)
     }
 
