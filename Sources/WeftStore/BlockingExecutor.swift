@@ -9,7 +9,9 @@ import Foundation
 final class BlockingExecutor: @unchecked Sendable {
     // All mutable state is guarded by `condition`.
     private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
+    /// Queued jobs from `head` on; a job's slot is emptied when a thread takes it, so a job
+    /// that ran is not kept alive (with what it captured: a connection to close, a pool).
+    private var jobs: [(@Sendable () -> Void)?] = []
     private var head = 0
     private var stopped = false
 
@@ -46,7 +48,8 @@ final class BlockingExecutor: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let job = jobs[head]
+            let job = jobs[head]!
+            jobs[head] = nil
             head += 1
             if head > 1024, head * 2 > jobs.count {
                 jobs.removeFirst(head)
@@ -54,6 +57,7 @@ final class BlockingExecutor: @unchecked Sendable {
             }
             condition.unlock()
             job()
+            // `job` (and whatever it captured) is released here, before the thread waits again.
         }
     }
 }

@@ -216,8 +216,9 @@ public final class PostgresPool: Sendable {
     private func scheduleTimeout(for waiter: Int) {
         let timeout = configuration.leaseTimeout
         let nanos = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
-        timers.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [self] in
-            abandon(waiter, with: PostgresError(.poolTimeout, "no database connection became free within \(timeout)"), markCancelled: false)
+        // Weak: a waiting caller keeps the pool alive; a pool nobody uses need not wait for its timers.
+        timers.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [weak self] in
+            self?.abandon(waiter, with: PostgresError(.poolTimeout, "no database connection became free within \(timeout)"), markCancelled: false)
         }
     }
 
