@@ -22,10 +22,20 @@ public final class RunCoordinator: Sendable {
     let configuration: AppConfiguration
     let logger: Logger
     let hooks: RunHooks
-    let state = Mutex<(jobs: [UUID: (job: RunJob, task: Task<Void, Never>)], stopping: Bool, watcher: Task<Void, Never>?)>(([:], false, nil))
+    struct State {
+        var jobs: [UUID: (job: RunJob, task: Task<Void, Never>)] = [:]
+        var stopping = false
+        /// The queue watcher (RunCoordinator+Queue), while one runs.
+        var watcher: Task<Void, Never>?
+        /// The watcher keeps running when nothing is queued (`weft serve`).
+        var watchForever = false
+        /// Something happened since the watcher's last look began (a run queued or ended).
+        var lookAgain = false
+    }
+
+    let state = Mutex(State())
     /// Wakes the queue watcher early (a run ended here, or one was queued).
-    let queueSignal: AsyncStream<Void>.Continuation
-    let queueWakeups: AsyncStream<Void>
+    let queueDoorbell = Doorbell()
 
     /// Seeds the server picks stay within 2^53 − 1, so that they survive JSON clients that read
     /// numbers as doubles (JavaScript, jq) and a run can be repeated with the seed it reports.
@@ -39,7 +49,6 @@ public final class RunCoordinator: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.hooks = hooks
-        (queueWakeups, queueSignal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     var isStopping: Bool { state.withLock { $0.stopping } }
@@ -57,7 +66,6 @@ public final class RunCoordinator: Sendable {
     /// instead, and only "all busy" is a 409.
     func start(_ input: ScheduleRunInput, requestedBy: UUID?, skipBusy: Bool = false) async throws -> RunRecords.Run {
         guard !state.withLock({ $0.stopping }) else { throw Self.shuttingDown }
-        watchQueue()
         let known = try await pool.withConnection { try ProblemRecords.capabilities(on: $0) }
         let requested = input.capabilities.map(\.code)
         let unknown = requested.enumerated().filter { !known.contains($0.element) }
@@ -123,8 +131,8 @@ public final class RunCoordinator: Sendable {
             let task = Task { [self] in
                 await job.execute()
                 _ = state.withLock { $0.jobs.removeValue(forKey: id) }
-                // Its capabilities are free: a run queued for them may start now.
-                queueSignal.yield()
+                // Its capabilities are free: a run queued for them (by any process) may start now.
+                watch(forever: false)
             }
             current.jobs[id] = (job, task)
         }
@@ -136,7 +144,7 @@ public final class RunCoordinator: Sendable {
     private func enqueue(_ new: RunRecords.NewRun) async throws -> RunRecords.Run {
         let run = try await pool.withConnection { try RunRecords.insertQueued(on: $0, new) }
         logger.info("run queued", metadata: ["run": "\(run.id)", "capabilities": "\(run.capabilities)"])
-        queueSignal.yield()
+        watch(forever: false)
         return run
     }
 
@@ -165,15 +173,17 @@ public final class RunCoordinator: Sendable {
     /// Refuses new runs, stops those still solving (they are recorded as failed, nothing
     /// written; a write already under way completes) and releases their locks. Queued runs
     /// stay queued for the other processes (or the next start) to run.
+    /// The queue watcher ends first, so that it starts nothing after the runs were stopped.
     public func shutdown() async {
-        let (jobs, watcher) = state.withLock { current in
+        let watcher = state.withLock { current in
             current.stopping = true
-            return (current.jobs.values.map(\.job), current.watcher)
+            return current.watcher
         }
         watcher?.cancel()
-        jobs.forEach { $0.stop.fire() }
-        await waitForRuns()
         await watcher?.value
+        state.withLock { $0.watcher = nil }
+        state.withLock { $0.jobs.values.map(\.job) }.forEach { $0.stop.fire() }
+        await waitForRuns()
     }
 
     /// Starts a run of every capability every `interval` (WEFT_RUN_INTERVAL), until the task is

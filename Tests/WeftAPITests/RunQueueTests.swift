@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+import Logging
 import Testing
-import WeftAPI
+@testable import WeftAPI
 import WeftCore
 import WeftStore
 import WeftTestSupport
@@ -72,8 +73,72 @@ struct RunQueueTests {
                AND (SELECT started_at FROM schedule_runs WHERE id = $3) >= (SELECT finished_at FROM schedule_runs WHERE id = $2)
             """, UUID(uuidString: firstID)!, UUID(uuidString: secondID)!, UUID(uuidString: thirdID)!)[0].decode(Bool.self, 0)
         #expect(ordered)
+        // The watcher queueing started ends once nothing is queued: it does not poll on.
+        #expect(await TestDatabase.eventually { !server.runs.isWatchingQueue })
         try await Invariants.check(server.pool)
         try await server.stop()
+    }
+
+    @Test func aRunQueuedBehindAnotherProcessStartsWhenThatProcessLetsGo() async throws {
+        let server = try await RunServer.start()
+        _ = try await RunLockTests.network(server.pool)
+        let key = try await server.issueKey(role: .admin)
+        // Another server process (a session of its own) holds the capability; no run of this
+        // process will end to say when it is free, so only the watcher's looks can see it.
+        let other = try await offCooperativePool { try PostgresConnection.connect(server.pool.configuration.connectionString) }
+        try await offCooperativePool {
+            try other.query("SELECT pg_advisory_lock($1, $2)", RunLockSession.namespace, RunLockSession.capabilityKey("pcb.fab"))
+        }
+        let queued = try await server.post(key, #"{"capabilities":["pcb.fab"],"dry_run":true,"time_limit_ms":100}"#)
+        #expect(queued.status == 202)
+        #expect(queued.json["status"] as? String == "queued")
+        let id = try #require(queued.json["id"] as? String)
+        #expect(server.runs.isWatchingQueue)
+        // It stays queued while the other process holds the capability...
+        #expect(try await Self.status(server.pool, id) == "queued")
+        // ...and the other process ending its session frees it: the run starts and succeeds.
+        try await offCooperativePool { try other.query("SELECT pg_advisory_unlock_all()") }
+        let done = try await server.finished(key, id)
+        #expect(done["status"] as? String == "succeeded", "\(done)")
+        #expect(await TestDatabase.eventually { !server.runs.isWatchingQueue })
+        try await server.stop()
+    }
+
+    @Test func theWatcherOfADroppedAppEndsAndLetsItsPoolAndSessionsGo() async throws {
+        weak var droppedRuns: RunCoordinator?
+        weak var droppedPool: PostgresPool?
+        let url: String
+        do {
+            let (pool, databaseURL) = try await TestDatabase.migratedPool(maxConnections: 2)
+            url = databaseURL
+            var logger = Logger(label: "weft.test.runs")
+            logger.logLevel = .critical
+            let runs = RunCoordinator(pool: pool, configuration: AppConfiguration(), logger: logger)
+            droppedRuns = runs
+            droppedPool = pool
+            // As `weft serve` does: a watcher for good, looking every few seconds.
+            runs.watchQueue()
+            #expect(runs.isWatchingQueue)
+            // Its first look leased a connection and gave it back.
+            #expect(await TestDatabase.eventually { pool.usage.open == 1 && pool.usage.inUse == 0 })
+        }
+        // Nobody holds the app now (no shutdown, no close, as a test that forgets to stop):
+        // the watcher does not keep it, or its pool and session, alive.
+        #expect(await TestDatabase.eventually { droppedRuns == nil && droppedPool == nil })
+        #expect(try await TestDatabase.eventually { try await TestDatabase.sessions(url) == 0 })
+    }
+
+    @Test func shutdownEndsTheWatcher() async throws {
+        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 2)
+        defer { pool.close() }
+        let runs = RunCoordinator(pool: pool, configuration: AppConfiguration(), logger: Logger(label: "weft.test.runs"))
+        runs.watchQueue()
+        #expect(runs.isWatchingQueue)
+        await runs.shutdown()
+        #expect(!runs.isWatchingQueue)
+        // And a stopped coordinator starts none again.
+        runs.watchQueue()
+        #expect(!runs.isWatchingQueue)
     }
 
     @Test func aRunQueuedOnAnInstanceThatStopsIsStartedByAnother() async throws {

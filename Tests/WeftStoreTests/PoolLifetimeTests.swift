@@ -7,22 +7,12 @@ import WeftTestSupport
 /// that makes a hundred pools (or a server that replaces one) must not keep their sessions.
 @Suite("Pool lifetime: closed and dropped pools end their sessions")
 struct PoolLifetimeTests {
-    /// Other sessions on this database right now, seen from a session of its own.
-    static func sessions(_ url: String) async throws -> Int {
-        try await offCooperativePool {
-            let connection = try PostgresConnection.connect(url)
-            return try connection.query("""
-                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-                """)[0].decode(Int.self, 0)
-        }
-    }
-
-    /// Waits (bounded: a hang guard, not a timing claim) until the database has `count` other sessions.
+    /// Waits until the database has `count` other sessions; returns the last count seen.
     static func settle(_ url: String, at count: Int) async throws -> Int {
-        var seen = try await sessions(url)
-        for _ in 0..<500 where seen != count {
-            try await Task.sleep(for: .milliseconds(20))
-            seen = try await sessions(url)
+        var seen = -1
+        _ = try await TestDatabase.eventually {
+            seen = try await TestDatabase.sessions(url)
+            return seen == count
         }
         return seen
     }
@@ -45,7 +35,7 @@ struct PoolLifetimeTests {
         let pool = PostgresPool(configuration: .init(connectionString: url, maxConnections: 3))
         try await Self.open(3, in: pool)
         #expect(pool.usage.open == 3)
-        #expect(try await Self.sessions(url) == 3)
+        #expect(try await TestDatabase.sessions(url) == 3)
         pool.close()
         #expect(try await Self.settle(url, at: 0) == 0)
     }
@@ -57,7 +47,7 @@ struct PoolLifetimeTests {
             let pool = PostgresPool(configuration: .init(connectionString: url, maxConnections: 2))
             dropped = pool
             try await Self.open(2, in: pool)
-            #expect(try await Self.sessions(url) == 2)
+            #expect(try await TestDatabase.sessions(url) == 2)
         }
         #expect(try await Self.settle(url, at: 0) == 0)
         #expect(dropped == nil)
@@ -68,7 +58,7 @@ struct PoolLifetimeTests {
         let pool = PostgresPool(configuration: .init(connectionString: url, maxConnections: 2, maxIdleTime: .milliseconds(50)))
         defer { pool.close() }
         try await Self.open(2, in: pool)
-        #expect(try await Self.sessions(url) == 2)
+        #expect(try await TestDatabase.sessions(url) == 2)
         // The pool's sweep retires both once idle for longer than the limit; the server sees them go.
         #expect(try await Self.settle(url, at: 0) == 0)
         #expect(pool.usage.open == 0)

@@ -39,6 +39,26 @@ public enum TestDatabase {
         return (pool, url)
     }
 
+    /// Sessions on the database of `url` other than the one asking, right now.
+    public static func sessions(_ url: String) async throws -> Int {
+        try await offCooperativePool {
+            let connection = try PostgresConnection.connect(url)
+            return try connection.query("""
+                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                """)[0].decode(Int.self, 0)
+        }
+    }
+
+    /// Waits until `condition` holds, looking every 20 ms, at most `rounds` times: a guard
+    /// against a hang, not a timing claim. Returns whether it held.
+    public static func eventually(rounds: Int = 1_000, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        for _ in 0..<rounds {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
     /// The same server, another database: works for URIs and key=value strings.
     public static func url(_ base: String, database: String) -> String {
         if base.hasPrefix("postgres://") || base.hasPrefix("postgresql://"), var components = URLComponents(string: base) {
