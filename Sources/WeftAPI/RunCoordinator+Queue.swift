@@ -30,6 +30,9 @@ extension RunCoordinator {
     /// Whether a queue watcher runs in this process now.
     var isWatchingQueue: Bool { state.withLock { $0.watcher != nil } }
 
+    /// How many looks at the queue this process has made.
+    var queueLooks: Int { state.withLock { $0.queueLooks } }
+
     /// Keeps this process's queue watcher running for good (`weft serve` calls it at start-up).
     public func watchQueue() { watch(forever: true) }
 
@@ -81,6 +84,7 @@ extension RunCoordinator {
     /// still wait keeps its capabilities from younger runs, so none overtakes an older one.
     @discardableResult
     func startQueued() async -> QueueLook {
+        state.withLock { $0.queueLooks += 1 }
         var look = QueueLook()
         do {
             let (queued, locked) = try await pool.withConnection { connection -> ([RunRecords.Run], Set<String>) in

@@ -31,6 +31,8 @@ public final class RunCoordinator: Sendable {
         var watchForever = false
         /// Something happened since the watcher's last look began (a run queued or ended).
         var lookAgain = false
+        /// Looks at the queue so far (`startQueued` calls).
+        var queueLooks = 0
     }
 
     let state = Mutex(State())

@@ -128,6 +128,43 @@ struct RunQueueTests {
         #expect(try await TestDatabase.eventually { try await TestDatabase.sessions(url) == 0 })
     }
 
+    /// A watcher looks once at start, then once per interval: never in a loop. (Bounded by the
+    /// time that actually passed, so a slow machine only makes it look less.)
+    @Test(arguments: [false, true])
+    func theWatcherLooksOncePerInterval(runsWait: Bool) async throws {
+        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 2)
+        defer { pool.close() }
+        var logger = Logger(label: "weft.test.runs")
+        logger.logLevel = .critical
+        let runs = RunCoordinator(pool: pool, configuration: AppConfiguration(), logger: logger)
+        let other = try await offCooperativePool { try PostgresConnection.connect(pool.configuration.connectionString) }
+        if runsWait {
+            // A run queued behind a capability another process holds: it waits throughout.
+            try await offCooperativePool {
+                try other.query("SELECT pg_advisory_lock($1, $2)", RunLockSession.namespace, RunLockSession.capabilityKey("pcb.fab"))
+            }
+            _ = try await pool.withConnection { connection in
+                try RunRecords.insertQueued(on: connection, RunRecords.NewRun(
+                    id: UUID(), capabilities: ["pcb.fab"], dryRun: true, timeLimitMs: 100, seed: 1, asOf: Day.today, owner: "test", requestedBy: nil))
+            }
+        }
+        let interval = runsWait ? RunCoordinator.queuePollInterval : RunCoordinator.idleQueuePollInterval
+        let clock = ContinuousClock()
+        let began = clock.now
+        runs.watchQueue()
+        try await Task.sleep(for: .seconds(1))
+        let looks = runs.queueLooks
+        let elapsed = began.duration(to: clock.now)
+        await runs.shutdown()
+        #expect(looks >= 1)
+        #expect(Double(looks) <= 2 + elapsed / interval, "\(looks) looks in \(elapsed)")
+        if runsWait {
+            let status = try await pool.query("SELECT status FROM schedule_runs")[0].decode(String.self, 0)
+            #expect(status == "queued")
+        }
+        withExtendedLifetime(other) {}  // its lock held to the end
+    }
+
     @Test func shutdownEndsTheWatcher() async throws {
         let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 2)
         defer { pool.close() }
