@@ -40,15 +40,24 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Asks the server to stop the statement running on this connection now (`PQcancel`), and
     /// makes every later `query` on it fail until `resetCancel()`. Callable from any thread,
     /// while another thread waits on the connection; the interrupted statement fails with
-    /// SQLSTATE 57014.
+    /// SQLSTATE 57014. `PQcancel` opens a connection of its own to the server: it blocks for
+    /// a moment, so not on an event loop or a cooperative thread.
     public func cancel() {
-        cancelRequested.store(true, ordering: .sequentiallyConsistent)
+        markCancelled()
+        sendCancel()
+    }
+
+    /// Makes every later `query` fail at once (SQLSTATE 57014) until `resetCancel()`.
+    func markCancelled() { cancelRequested.store(true, ordering: .sequentiallyConsistent) }
+
+    /// Sends the server a cancel request for the statement running now (`PQcancel`; blocks).
+    func sendCancel() {
         guard let cancelHandle else { return }
         var buffer = [CChar](repeating: 0, count: 256)
         _ = PQcancel(cancelHandle, &buffer, Int32(buffer.count))
     }
 
-    /// Lets statements run again after `cancel()` (the pool calls it for each new lease).
+    /// Lets statements run again after a cancel (the pool calls it for each new lease).
     func resetCancel() { cancelRequested.store(false, ordering: .sequentiallyConsistent) }
 
     /// Sets the session's `statement_timeout` (nil or zero: none) unless it already has it, so

@@ -312,7 +312,7 @@ final class CancelWatch: Sendable {
         state.withLock { state in
             state.running = true
             connection.resetCancel()
-            if state.cancelled { connection.cancel() }
+            if state.cancelled { connection.markCancelled() }
         }
     }
 
@@ -321,12 +321,24 @@ final class CancelWatch: Sendable {
         state.withLock { $0.running = false }
     }
 
-    /// The caller went away. `PQcancel` runs under the lock, so `end()` (and with it the
-    /// release of the connection) waits until the server has the request.
+    /// The caller went away. Called where the task was cancelled (an event loop, when a
+    /// client's connection closes), so it only marks the connection (later statements fail
+    /// at once) and sends `PQcancel`, which blocks, from a Dispatch thread. That send runs
+    /// under the lock and only while the body still runs, so `end()` (and with it the
+    /// release of the connection) waits for it, and a late cancel never reaches the
+    /// connection's next user.
     func cancel() {
-        state.withLock { state in
+        let send = state.withLock { state -> Bool in
             state.cancelled = true
-            if state.running { connection.cancel() }
+            guard state.running else { return false }
+            connection.markCancelled()
+            return true
+        }
+        guard send else { return }
+        DispatchQueue.global().async { [self] in
+            state.withLock { state in
+                if state.running { connection.sendCancel() }
+            }
         }
     }
 }
