@@ -81,7 +81,7 @@ struct RateLimitTests {
     }
 
     @Test func adminsCanBeLimitedToo() async throws {
-        let limit = RateLimitConfiguration(perSecond: 0.5, burst: 1, limitAdmins: true)
+        let limit = RateLimitConfiguration(perSecond: 0.001, burst: 1, limitAdmins: true)
         let server = try await ObservedServer.start(configuration: AppConfiguration(rateLimit: limit))
         let admin = try await server.issueKey(role: .admin)
         let client = try server.client()
