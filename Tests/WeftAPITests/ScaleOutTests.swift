@@ -84,7 +84,9 @@ struct ScaleOutTests {
         release.open()
         let runID = try #require(run.json["id"] as? String)
         var status = ""
-        for _ in 0..<300 where status != "succeeded" && status != "failed" {
+        // A hang guard, not a time limit: far beyond the run's, even with the whole suite and
+        // other builds on two cores (30 s was not enough there once).
+        for _ in 0..<3_000 where status != "succeeded" && status != "failed" {
             try await Task.sleep(for: .milliseconds(100))
             status = try await b.client().send("GET", "/v1/schedule-runs/\(runID)", headers: ["Authorization": "Bearer \(admin)"]).json["status"] as? String ?? ""
         }
