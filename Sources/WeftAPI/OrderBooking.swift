@@ -99,12 +99,13 @@ struct OrderBooking {
     }
 
     /// Units of the order's pool that other orders hold in each slot of the capability from
-    /// `asOf` on, read fresh (the placement copy does not hold them: bookings of other
-    /// processes add to them without moving the generation); empty for an order without a pool.
+    /// `asOf` to its due date (no later slot is eligible), read fresh (the placement copy does
+    /// not hold them: bookings of other processes add to them without moving the generation);
+    /// empty for an order without a pool.
     func poolUnits(of order: Scheduling.Order, capability: String, asOf: Day) async throws -> [Int64: Int] {
         guard let pool = order.pool else { return [:] }
         return try await context.pool.withConnection { connection in
-            try BatchRecords.poolUnits(on: connection, capability: capability, pool: pool, from: asOf)
+            try BatchRecords.poolUnits(on: connection, capability: capability, pool: pool, from: asOf, to: order.dueDate)
         }
     }
 
@@ -122,7 +123,8 @@ struct OrderBooking {
                      poolUnits: [Int64: Int] = [:]) -> Planned {
         let all = snapshot.candidates
         let indices = Scheduling.placementCandidates(order: order, asOf: asOf, factories: all.factories, slots: all.slots,
-                                                     free: free, factorySlots: snapshot.factorySlots)
+                                                     free: free, factorySlots: snapshot.factorySlots,
+                                                     poolUnits: { poolUnits[all.slotIDs[$0]] ?? 0 })
         let placement = Scheduling.place(order: order, asOf: asOf, factories: all.factories,
                                          slots: indices.map { Self.slot(all, $0, order: order, poolUnits: poolUnits) },
                                          free: indices.map { free[$0] }, advise: false)

@@ -4,13 +4,16 @@ import WeftCore
 /// SQL for order pooling: the units of each pool in each slot (migration 0007's
 /// `slot_pool_units`) and a factory's batches.
 public enum BatchRecords {
-    /// Units of `pool` in each slot of `capability` from `from` on, by slot id: what instant
-    /// placement adds to its candidate slots so that it fills batches already open.
-    public static func poolUnits(on connection: PostgresConnection, capability: String, pool: String, from: Day) throws -> [Int64: Int] {
+    /// Units of `pool` in each slot of `capability` from `from` on (up to `to` when given), by
+    /// slot id: what instant placement adds to its candidate slots so that it fills batches
+    /// already open. One range scan of `slot_pool_units_by_pool` (capability, pool, day).
+    public static func poolUnits(on connection: PostgresConnection, capability: String, pool: String, from: Day,
+                                 to: Day? = nil) throws -> [Int64: Int] {
         var units: [Int64: Int] = [:]
         for row in try connection.query("""
-            SELECT slot_id, units FROM slot_pool_units WHERE capability = $1 AND pool = $2 AND day >= $3
-            """, capability, pool, from) {
+            SELECT slot_id, units FROM slot_pool_units
+             WHERE capability = $1 AND pool = $2 AND day >= $3 AND ($4::date IS NULL OR day <= $4)
+            """, capability, pool, from, to) {
             units[try row.decode(Int64.self, 0)] = try row.decode(Int.self, 1)
         }
         return units

@@ -5,14 +5,21 @@ extension Scheduling {
     /// until their free units reach the order's quantity. No plan puts more than the quantity
     /// into one factory, and a factory's cheapest units always serve at least as well as its
     /// dearer ones, so the rest cannot change the best plan; leaving them out keeps placement
-    /// fast on a network with thousands of slots. Factories with a batch cost keep every usable
-    /// slot: a slot's cost then depends on the batches open there, not only on its unit cost.
+    /// fast on a network with thousands of slots.
+    ///
+    /// A factory with a batch cost keeps, by unit cost, its slots up to the first one with free
+    /// units for all the order can put there (min(quantity, the factory's usable free units)),
+    /// and besides those only slots with free room in an open batch of the order's pool: moving
+    /// the units a plan puts in a dearer slot without room into that first slot never costs more
+    /// (same unit cost or less, no more batches, same factory; see ``ReducedPooledPlacement``).
     ///
     /// - Parameters:
     ///   - factorySlots: for each factory, the range of `slots` holding its slots: the slots
     ///     are grouped by factory. The result keeps the slots' order.
+    ///   - poolUnits: units of the order's pool already in slot i (other orders'); by default
+    ///     `slots[i].outsidePoolUnits[order.pool]`.
     public static func placementCandidates(order: Order, asOf: Day, factories: [Factory], slots: [Slot], free: [Int],
-                                           factorySlots: [Range<Int>]) -> [Int] {
+                                           factorySlots: [Range<Int>], poolUnits: ((Int) -> Int)? = nil) -> [Int] {
         var chosen: [Int] = []
         var usable: [Int] = []
         let firstDay = max(order.releaseDate, asOf)
@@ -31,9 +38,12 @@ extension Scheduling {
                 total += free[i]
             }
             guard !usable.isEmpty else { continue }
-            // With a batch cost, a dearer slot can be cheaper overall (an open batch of the
-            // order's pool, or one slot instead of several part-filled batches): keep them all.
-            if total <= order.quantity || factory.batchCost > 0 {
+            if factory.batchCost > 0 {
+                chosen.append(contentsOf: batchCandidates(usable, order: order, factory: factory, slots: slots, free: free,
+                                                          total: total, poolUnits: poolUnits))
+                continue
+            }
+            if total <= order.quantity {
                 chosen.append(contentsOf: usable)
                 continue
             }
@@ -51,6 +61,25 @@ extension Scheduling {
             chosen.append(contentsOf: keep.sorted())
         }
         return chosen
+    }
+
+    /// A batch-cost factory's usable slots that can matter (see ``placementCandidates``), in order.
+    private static func batchCandidates(_ usable: [Int], order: Order, factory: Factory, slots: [Slot], free: [Int], total: Int,
+                                        poolUnits: ((Int) -> Int)?) -> [Int] {
+        let most = min(order.quantity, total)
+        var first = -1
+        for i in usable where free[i] >= most {
+            if first < 0 || cheaper(i, than: first, slots) { first = i }
+        }
+        guard first >= 0 else { return usable }
+        func hasRoom(_ i: Int) -> Bool {
+            guard let pool = order.pool else { return false }
+            let y = poolUnits.map { $0(i) } ?? (slots[i].outsidePoolUnits[pool] ?? 0)
+            guard y > 0 else { return false }
+            guard let size = factory.batchUnits else { return true }
+            return y % max(1, size) != 0
+        }
+        return usable.filter { $0 == first || slots[$0].unitCost < slots[first].unitCost || hasRoom($0) }
     }
 
     @inline(__always)

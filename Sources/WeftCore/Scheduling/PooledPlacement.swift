@@ -67,13 +67,18 @@ struct PooledPlacementEngine {
     private(set) var cause: ShortfallCause? = nil
     private(set) var take: [Int] = []
     private(set) var usedNew: [Int] = []
+    /// Whether the last call found a plan cheaper than its `incumbent` (else `take` is empty of
+    /// units and `cost` is the incumbent's).
+    private(set) var improved = false
 
     init() {}
 
     /// Places `quantity` more units over `cands`; `free[slot]` as for the plain engine and
     /// `groupUnits[i]` the units of the order's pool group already in segment i's slot.
+    /// `incumbent`: the cost of a plan the caller already has that serves the most units; only
+    /// cheaper plans are looked for (``improved`` says whether one was found).
     mutating func solve(_ cands: CandidateSet, free: UnsafeBufferPointer<Int>, groupUnits: [Int], quantity: Int,
-                        minLot: Int, maxFactories: Int, nodeLimit: Int = 50_000) {
+                        minLot: Int, maxFactories: Int, nodeLimit: Int = 50_000, incumbent: Int64 = .max) {
         let segCount = cands.segSlot.count
         local = cands
         local.segSlot = Array(0..<segCount)
@@ -109,7 +114,8 @@ struct PooledPlacementEngine {
         cause = inner.cause
         reset(&take, count: segCount)
         usedNew = []
-        bestCost = .max
+        bestCost = incumbent
+        improved = false
         exploredNodes = inner.exploredNodes
         guard target > 0 else { cost = 0; exact = true; lowerBound = 0; return }
         innerExact = inner.exact
@@ -182,6 +188,7 @@ struct PooledPlacementEngine {
         }
         if total < bestCost {
             bestCost = total
+            improved = true
             take = inner.take
             usedNew = inner.usedNew
         }
@@ -271,10 +278,11 @@ struct PooledPlacementEngine {
 }
 
 /// The plain engine when no candidate factory charges for batches (plans exactly as before
-/// pooling), the pooled one otherwise; both report the same results.
+/// pooling), the pooled one (behind its exact reductions, ``ReducedPooledPlacement``)
+/// otherwise; both report the same results.
 struct AnyPlacementEngine {
     private var plain = PlacementEngine()
-    private var pooled = PooledPlacementEngine()
+    private var pooled = ReducedPooledPlacement()
     private var usedPooled = false
 
     init() {}

@@ -71,4 +71,41 @@ struct PlacementCandidatesTests {
             #expect(pruned.cost == whole.cost)
         }
     }
+
+    @Test("with batch costs and open batches of the order's pool, change nothing about the best plan")
+    func pooledPlacementIsTheSame() {
+        var rng = Scheduling.SeededRandom(seed: 23)
+        var dropped = 0
+        for _ in 0..<1_000 {
+            var (order, factories, slots, free, ranges) = Self.instance(&rng)
+            order.pool = rng.chance(0.8) ? "p" : nil
+            order.quantity = rng.int(in: 1...12)
+            order.minLot = rng.int(in: 1...2)
+            for f in factories.indices where rng.chance(0.8) {
+                factories[f].batchCost = Int64(rng.int(in: 1...60))
+                factories[f].batchUnits = rng.chance(0.2) ? nil : rng.int(in: 1...8)
+            }
+            // Open batches of pool p in some slots, read through the parameter (as the server
+            // does) or from the slots themselves.
+            var units = [Int](repeating: 0, count: slots.count)
+            for i in slots.indices where rng.chance(0.4) { units[i] = rng.int(in: 1...9) }
+            var withUnits = slots
+            for i in slots.indices where units[i] > 0 { withUnits[i].outsidePoolUnits["p"] = units[i] }
+            let asOf = order.releaseDate
+            let whole = Scheduling.place(order: order, asOf: asOf, factories: factories, slots: withUnits, free: free, advise: false)
+            let chosen = Scheduling.placementCandidates(order: order, asOf: asOf, factories: factories, slots: slots, free: free,
+                                                        factorySlots: ranges, poolUnits: { units[$0] })
+            let same = Scheduling.placementCandidates(order: order, asOf: asOf, factories: factories, slots: withUnits, free: free,
+                                                      factorySlots: ranges)
+            #expect(chosen == same)
+            let eligible = slots.indices.filter { free[$0] > 0 && Scheduling.isEligible(order: order, slot: slots[$0], factory: factories[slots[$0].factory], asOf: asOf) }
+            dropped += eligible.count - chosen.count
+            let pruned = Scheduling.place(order: order, asOf: asOf, factories: factories, slots: chosen.map { withUnits[$0] },
+                                          free: chosen.map { free[$0] }, advise: false)
+            #expect(whole.exact && pruned.exact)
+            #expect(pruned.servedUnits == whole.servedUnits)
+            #expect(pruned.cost == whole.cost)
+        }
+        #expect(dropped > 0)
+    }
 }

@@ -167,4 +167,43 @@ struct PooledPlacementTests {
         }
         #expect(cutShort > 0)
     }
+
+    @Test("equals exhaustive search with up to five factories and split limits up to four (single, pair and wider plans)")
+    func matchesBruteForceWide() {
+        var rng = Scheduling.SeededRandom(seed: 7)
+        var multi = 0
+        for caseIndex in 0..<1_000 {
+            var factories: [PFactory] = []
+            var id = 0
+            for f in 0..<rng.int(in: 3...5) {
+                var slots: [PSlot] = []
+                for _ in 0..<rng.int(in: 1...2) {
+                    slots.append(PSlot(slot: id, free: rng.int(in: 0...5), unitCost: Int64(rng.int(in: 1...6)),
+                                       day: Day(ordinal: Int32(rng.int(in: 0...3))), groupUnits: rng.chance(0.5) ? rng.int(in: 1...7) : 0))
+                    id += 1
+                }
+                factories.append(PFactory(factory: f, setupCost: Int64(rng.int(in: 0...12)), existingUnits: rng.chance(0.1) ? rng.int(in: 1...2) : 0,
+                                          batchCost: rng.chance(0.85) ? Int64(rng.int(in: 1...30)) : 0,
+                                          batchUnits: rng.chance(0.2) ? nil : rng.int(in: 1...4), slots: slots))
+            }
+            let request = Scheduling.PlacementRequest(quantity: rng.int(in: 1...8), minLot: rng.chance(0.7) ? 1 : 2,
+                                                      maxFactories: rng.int(in: 1...4), factories: factories)
+            let reference = bruteForce(request)
+            let result = Scheduling.placeSingleOrder(request)
+            #expect(result.exact)
+            #expect(result.served == reference.served && result.cost == reference.cost,
+                    "case \(caseIndex): (\(result.served), \(result.cost)) vs \(reference) \(request)")
+            var fixed = request
+            for f in fixed.factories.indices {
+                for s in fixed.factories[f].slots.indices {
+                    let id = fixed.factories[f].slots[s].slot
+                    fixed.factories[f].slots[s].free = result.allocations.first { $0.slot == id }?.units ?? 0
+                }
+            }
+            fixed.quantity = result.served
+            #expect(bruteForce(fixed).cost == result.cost || result.served == 0, "case \(caseIndex)")
+            if Set(result.allocations.map { a in factories.firstIndex { $0.slots.contains { $0.slot == a.slot } }! }).count >= 3 { multi += 1 }
+        }
+        #expect(multi > 0)
+    }
 }
