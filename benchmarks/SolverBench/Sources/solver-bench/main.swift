@@ -238,10 +238,46 @@ func poolCompare(_ args: [String]) {
         return fixed
     }
     print("pool-compare: \(spec.shape.rawValue) \(problem.orders.count)x\(problem.factories.count)x\(spec.days) (\(problem.slots.count) slots), seed \(spec.seed), --time \(seconds) each")
+    let units = problem.orders.map(\.quantity)
+    let pooledShare = Double(problem.orders.filter { $0.pool != nil }.count) / Double(max(1, problem.orders.count))
+    print(String(format: "  orders: %d of %d-%d units (%d in all), %.0f%% in %d pools", units.count, units.min() ?? 0, units.max() ?? 0,
+                 units.reduce(0, +), 100 * pooledShare, Set(problem.orders.compactMap(\.pool)).count))
     let pooledFixed = part(problem, "pooled  ")
     let aloneFixed = part(alone, "no pools")
     print(String(format: "  set-up + batch cost: pooled %lld vs no pools %lld: %.1f%% lower", pooledFixed, aloneFixed,
                  100 * (1 - Double(pooledFixed) / Double(max(1, aloneFixed)))))
+    let (pooledLow, aloneLow) = fixedCostBounds(problem)
+    print(String(format: "  lower bounds on set-up + batch cost (every order served): pooled %lld, no pools %lld; so pooling can cut it by at most %.1f%% against the no-pools plan above (%.1f%% against the no-pools bound)",
+                 pooledLow, aloneLow, 100 * (1 - Double(pooledLow) / Double(max(1, aloneFixed))), 100 * (1 - Double(pooledLow) / Double(max(1, aloneLow)))))
+}
+
+/// Lower bounds on set-up + batch cost of any plan serving every order, with the pools and with
+/// every order alone: each order pays at least the least setup of a factory it may use; an order
+/// alone at least one batch there (⌈quantity / batch units⌉ of them); an order in a pool at least
+/// its units × the least batch cost per unit (batch cost / batch units) of its factories.
+func fixedCostBounds(_ p: Scheduling.Problem) -> (pooled: Int64, alone: Int64) {
+    var eligible = [Set<Int>](repeating: [], count: p.orders.count)
+    for (o, order) in p.orders.enumerated() {
+        for slot in p.slots where Scheduling.isEligible(order: order, slot: slot, factory: p.factories[slot.factory], asOf: p.asOf) {
+            eligible[o].insert(slot.factory)
+        }
+    }
+    var maxSlot = [Int](repeating: 1, count: p.factories.count)
+    for slot in p.slots { maxSlot[slot.factory] = max(maxSlot[slot.factory], slot.units) }
+    var pooled = 0.0, alone = 0.0
+    for (o, order) in p.orders.enumerated() where !eligible[o].isEmpty {
+        let fs = eligible[o]
+        let setup = Double(fs.map { p.factories[$0].setupCost }.min()!)
+        let solo = Double(fs.map { f in p.factories[f].batchCost * Int64(Scheduling.batchCount(units: order.quantity, batchUnits: p.factories[f].batchUnits ?? maxSlot[f])) }.min()!)
+        alone += setup + solo
+        if order.pool != nil {
+            let perUnit = fs.map { f in Double(p.factories[f].batchCost) / Double(p.factories[f].batchUnits ?? maxSlot[f]) }.min()!
+            pooled += setup + Double(order.quantity) * perUnit
+        } else {
+            pooled += setup + solo
+        }
+    }
+    return (Int64(pooled.rounded(.down)), Int64(alone.rounded(.down)))
 }
 
 /// The exact step's solver, as in `weft serve`: weft-mip-worker (CBC) built beside this binary;
@@ -259,7 +295,7 @@ func mipSolver(_ args: [String]) -> (any MIPSolver)? {
 
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
-case "placement": placementBench()
+case "placement": if args.contains("--pooled") { pooledPlacementBench(args) } else { placementBench() }
 case "run": runInstance(args)
 case "multi": runMulti(args)
 case "verify": verifyPlan(args)
@@ -268,7 +304,7 @@ case "sweep": runSweep(args)
 case "mip": replayMIP(args)
 default:
     print("""
-    usage: solver-bench placement
+    usage: solver-bench placement [--pooled [--orders N] [--seed S]]
            solver-bench run [--shape tiny-orders|large-orders|overloaded|mixed|pooled|pcb-sample] [--orders N] [--factories N] [--days N]
                             [--seed S] [--time SECONDS] [--start-plan] [--bound-time SECONDS] [--export FILE.json]
                             [--exact off] [--cbc name=value,...]
