@@ -46,6 +46,8 @@ struct ReducedPooledPlacement {
     private var leastOwner: [Int] = []
     private var pairBound: [Int64] = []
     private var l0Prefix: [Double] = []
+    /// C₂, C₃ (see ``spreadCurves(width:lot:maxOthers:)``), built when first needed.
+    private var spread: [[Int64]] = []
     static let infinite = Int64.max / 4
     /// Most cells (candidate factories × (units + 1)) the cost curves may take.
     static let curveCells = 400_000
@@ -65,8 +67,15 @@ struct ReducedPooledPlacement {
 
     init() {}
 
-    mutating func solve(_ cands: CandidateSet, free: UnsafeBufferPointer<Int>, groupUnits: [Int], quantity: Int,
+    mutating func solve(_ given: CandidateSet, free: UnsafeBufferPointer<Int>, groupUnits: [Int], quantity: Int,
                         minLot: Int, maxFactories: Int, nodeLimit: Int = 50_000) {
+        // Batches of one unit are a unit cost: such a factory is a plain one at unit cost + batch
+        // cost (no decision left; its segments keep their order).
+        var cands = given
+        for f in 0..<cands.count where cands.batchCost[f] > 0 && cands.batchUnits[f] == 1 {
+            for i in cands.segStart[f]..<cands.segStart[f + 1] { cands.segPrice[i] += cands.batchCost[f] }
+            cands.batchCost[f] = 0
+        }
         let segCount = cands.segSlot.count
         let q = max(0, quantity)
         segFree.removeAll(keepingCapacity: true)
@@ -171,13 +180,14 @@ struct ReducedPooledPlacement {
             }
             leastCurve[r] = a; leastOwner[r] = owner; secondCurve[r] = b2
         }
-        // The three least setups a plan can add (0 for a factory already used).
-        var least = [Self.infinite, Self.infinite, Self.infinite]
+        // The five least setups a plan can add (0 for a factory already used).
+        var least: [Int64] = []
         for f in 0..<cands.count {
             least.append(cands.existing[f] > 0 ? 0 : cands.setup[f])
             least.sort()
-            least.removeLast()
+            if least.count > 5 { least.removeLast() }
         }
+        spread.removeAll(keepingCapacity: true)
         // Every factory a plan newly uses makes at least a lot; a factory the order already uses
         // may get fewer new units, so with one the bounds below assume lots of 1.
         let lot = noneForced ? max(1, minLot) : 1
@@ -219,17 +229,28 @@ struct ReducedPooledPlacement {
             // Alone, with one other factory (both by the curves), or with two or more others.
             var bound = Double(curve[f * width + target])
             if pairBound[f] < Self.infinite { bound = min(bound, Double(pairBound[f])) }
-            if maxFactories >= 3 && target >= 3 * lot {
-                // k units in f (H_f(k), setup included), the rest over two or more other factories:
-                // at least their two least setups and L₀ of the rest.
-                let others = setup == least[0] ? least[1] + least[2] : (setup == least[1] ? least[0] + least[2] : least[0] + least[1])
+            if maxFactories >= 3 && target >= 3 * lot && bound > cut {
+                // k units in f (H_f(k), setup included), the rest over two or three other
+                // factories: at least C₂ or C₃ of the rest (see below); over four or more: at least
+                // their four least setups and L₀ of the rest.
+                if spread.isEmpty { spreadCurves(width: width, lot: lot, maxOthers: min(3, maxFactories - 1)) }
                 var most = Double.infinity
                 for k in lot...(target - 2 * lot) {
                     let mine = curve[f * width + k]
                     guard mine < Self.infinite else { break }
-                    most = min(most, Double(mine) + l0Prefix[target - k])
+                    for m in 0..<spread.count where spread[m][target - k] < Self.infinite {
+                        most = min(most, Double(mine + spread[m][target - k]))
+                    }
                 }
-                bound = min(bound, most + Double(others))
+                if maxFactories >= 5 && target >= 5 * lot && least.count >= 5 {
+                    let others = least.count >= 5 ? (setup <= least[3] ? least[0...4].reduce(0, +) - setup : least[0...3].reduce(0, +)) : 0
+                    for k in lot...(target - 4 * lot) {
+                        let mine = curve[f * width + k]
+                        guard mine < Self.infinite else { break }
+                        most = min(most, Double(mine) + l0Prefix[target - k] + Double(others))
+                    }
+                }
+                bound = min(bound, most)
             }
             // A factory the order already uses stays: it counts towards the split limit and its
             // lot may need completing, whatever it costs.
@@ -237,6 +258,30 @@ struct ReducedPooledPlacement {
         }
         search(cands, kept: kept, groupUnits: groupUnits, quantity: q, minLot: minLot, maxFactories: maxFactories,
                nodeLimit: nodeLimit, l0: l0 <= cut ? l0 : .infinity, best: best, bestNew: bestNew, bestCost: bestCost)
+    }
+
+    /// C₂, C₃, …: with S(r) = min over factories of H(r) (r ≥ a lot, else infinite), C₂ = S ⊕ S
+    /// and C_{m+1} = C_m ⊕ S (min-plus convolution): no m factories make r units for less than
+    /// C_m(r), one factory counted as often as it likes. Fills `spread[m − 2]` for m up to
+    /// `maxOthers`.
+    private mutating func spreadCurves(width: Int, lot: Int, maxOthers: Int) {
+        var single = [Int64](repeating: Self.infinite, count: width)
+        for r in lot..<width { single[r] = leastCurve[r] }
+        var previous = single
+        var m = 2
+        while m <= maxOthers {
+            var next = [Int64](repeating: Self.infinite, count: width)
+            for a in lot..<width where single[a] < Self.infinite {
+                for r in (a + lot)..<max(a + lot, width) where previous[r - a] < Self.infinite {
+                    let v = single[a] + previous[r - a]
+                    if v < next[r] { next[r] = v }
+                }
+            }
+            spread.append(next)
+            previous = next
+            m += 1
+        }
+        if spread.isEmpty { spread.append([Int64](repeating: Self.infinite, count: width)) }
     }
 
     /// Runs ``PooledPlacementEngine`` over the kept factories (their reduced slots) for a plan

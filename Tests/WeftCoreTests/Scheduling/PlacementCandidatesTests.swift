@@ -102,7 +102,7 @@ struct PlacementCandidatesTests {
             dropped += eligible.count - chosen.count
             let pruned = Scheduling.place(order: order, asOf: asOf, factories: factories, slots: chosen.map { withUnits[$0] },
                                           free: chosen.map { free[$0] }, advise: false)
-            #expect(whole.exact && pruned.exact)
+            #expect(whole.exact && pruned.exact, "\(order) \(factories) \(withUnits) \(free) \(whole.cost) \(whole.costLowerBound)")
             #expect(pruned.servedUnits == whole.servedUnits)
             #expect(pruned.cost == whole.cost)
         }
