@@ -44,10 +44,12 @@ struct OrderBooking {
             let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free, poolUnits: poolUnits)
             let order = Self.order(submission, id: id, served: planned.placement.servedUnits, shortfall: planned.shortfall)
             let idempotency = submission.idempotency, ttl = context.configuration.idempotencyTTLSeconds
-            // Without an Idempotency-Key or a pool (whose batch partners are read after the
-            // booking) the booking is one statement, atomic by itself: no BEGIN and COMMIT (two
-            // round trips fewer; the slots stay locked for the statement only).
-            let single = idempotency == nil && order.pool == nil
+            // Without an Idempotency-Key the booking is one statement, atomic by itself: no BEGIN
+            // and COMMIT (two round trips fewer; the slots stay locked for the statement only).
+            // A pooled order's batch partners are then read just after it on the same connection
+            // (autocommitted too): its cost is a snapshot that falls as orders join its batches,
+            // so one taken a moment after the booking is as true as one taken inside it.
+            let single = idempotency == nil
             let outcome = try await context.pool.transaction(singleStatement: single) { connection -> Round in
                 if let idempotency, let replay = try Self.replay(on: connection, idempotency) {
                     return .replayed(replay)

@@ -3,10 +3,10 @@ import Testing
 import WeftCore
 import WeftStore
 
-/// Pooled and plain orders racing for scarce capacity. Orders without an Idempotency-Key or a
-/// pool book in one autocommitted statement; pooled ones (whose batch partners are read after
-/// the booking) keep the transaction. Whatever path each took, nothing is overbooked, every
-/// order keeps its pool, and the pool units per slot match the allocations.
+/// Pooled and plain orders racing for scarce capacity. Orders without an Idempotency-Key book in
+/// one autocommitted statement (a pooled one then reads its batch partners, autocommitted too).
+/// Whatever path each took, nothing is overbooked, every order keeps its pool, and the pool
+/// units per slot match the allocations.
 @Suite("Pooling under concurrency: pooled and plain orders on scarce capacity")
 struct PoolingConcurrencyTests {
     @Test func pooledAndPlainOrdersWithoutKeysNeverOverbook() async throws {
