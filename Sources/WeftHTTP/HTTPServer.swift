@@ -6,8 +6,9 @@ import ServiceLifecycle
 
 /// An HTTP/1.1 server: keep-alive, pipelining, limits, timeouts, graceful shutdown.
 ///
-/// Each connection is served by one task that answers its requests in order, calling
-/// the responder off the event loop. Run it in a `ServiceGroup`, or call ``run()``
+/// Each connection is served by one task that answers its requests in order; the task
+/// runs on the connection's event loop (between the loop's I/O), and blocking work (libpq)
+/// runs on the database pool's own threads. Run it in a `ServiceGroup`, or call ``run()``
 /// directly and cancel the task to stop.
 ///
 /// On graceful shutdown it stops accepting (the listening socket is closed, so new
@@ -70,7 +71,9 @@ public final class HTTPServer: Service, Sendable {
                     for try await connection in inbound {
                         switch registry.admit(connection.channel, limit: configuration.maxConnections) {
                         case .admitted:
-                            group.addTask {
+                            // The connection's task runs on its channel's event loop (see
+                            // EventLoopTaskExecutor): no hop to a cooperative thread and back.
+                            group.addTask(executorPreference: EventLoopTaskExecutor(eventLoop: connection.channel.eventLoop)) {
                                 await self.serve(connection)
                                 registry.remove(connection.channel)
                             }
