@@ -83,6 +83,11 @@ public final class PostgresPool: Sendable {
         var continuations: [PoolStateMachine.WaiterID: CheckedContinuation<Lease, any Error>] = [:]
         var cancelled: Set<PoolStateMachine.WaiterID> = []
         var nextWaiter = 0
+        /// Each waiter's lease deadline in the order they began waiting; all waits are equally
+        /// long, so deadlines only grow. Waiters served meanwhile stay until the sweep passes them.
+        var deadlines = LeaseDeadlines()
+        /// Whether a sweep of `deadlines` is scheduled.
+        var deadlineSweepScheduled = false
     }
 
     struct Lease: @unchecked Sendable {
@@ -213,13 +218,46 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// Gives `waiter` until the lease timeout. No timer per wait (a Dispatch timer each cost
+    /// as much CPU as the query it waited for): the deadline joins a queue, and one sweep at
+    /// a time, scheduled for the oldest deadline, times out whoever is still waiting.
     private func scheduleTimeout(for waiter: Int) {
-        let timeout = configuration.leaseTimeout
-        let nanos = Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000)
-        // Weak: a waiting caller keeps the pool alive; a pool nobody uses need not wait for its timers.
-        timers.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [weak self] in
-            self?.abandon(waiter, with: PostgresError(.poolTimeout, "no database connection became free within \(timeout)"), markCancelled: false)
+        let deadline = ContinuousClock.now + configuration.leaseTimeout
+        let schedule = state.withLock { state -> Bool in
+            state.deadlines.append(waiter, deadline)
+            guard !state.deadlineSweepScheduled else { return false }
+            state.deadlineSweepScheduled = true
+            return true
         }
+        if schedule { scheduleDeadlineSweep(at: deadline) }
+    }
+
+    private func scheduleDeadlineSweep(at deadline: ContinuousClock.Instant) {
+        let wait = max(.zero, ContinuousClock.now.duration(to: deadline))
+        let c = wait.components
+        let nanos = Int(c.seconds) * 1_000_000_000 + Int(c.attoseconds / 1_000_000_000) + 1
+        // Weak: a waiting caller keeps the pool alive; a pool nobody uses need not wait for its sweep.
+        timers.asyncAfter(deadline: .now() + .nanoseconds(nanos)) { [weak self] in self?.sweepDeadlines() }
+    }
+
+    /// Times out every waiter whose deadline has passed (those served meanwhile are skipped by
+    /// `abandon`), then schedules the next sweep for the oldest deadline left, if any.
+    private func sweepDeadlines() {
+        let now = ContinuousClock.now
+        let (expired, next) = state.withLock { state -> ([CheckedContinuation<Lease, any Error>], ContinuousClock.Instant?) in
+            // Only those still waiting: the machine forgets a waiter once it is served or gone.
+            let expired = state.deadlines.removeExpired(now: now).compactMap { waiter in
+                state.machine.cancel(waiter) ? state.continuations.removeValue(forKey: waiter) : nil
+            }
+            let next = state.deadlines.first
+            state.deadlineSweepScheduled = next != nil
+            return (expired, next)
+        }
+        let timeout = configuration.leaseTimeout
+        for continuation in expired {
+            continuation.resume(throwing: PostgresError(.poolTimeout, "no database connection became free within \(timeout)"))
+        }
+        if let next { scheduleDeadlineSweep(at: next) }
     }
 
     private func abandon(_ waiter: Int, with error: any Error, markCancelled: Bool) {
@@ -340,5 +378,38 @@ final class CancelWatch: Sendable {
                 if state.running { connection.sendCancel() }
             }
         }
+    }
+}
+
+/// Lease deadlines in the order they were set (so in time order): appended at the back,
+/// removed from the front once passed.
+struct LeaseDeadlines {
+    private var waiters: [Int] = []
+    private var deadlines: [ContinuousClock.Instant] = []
+    private var head = 0
+
+    mutating func append(_ waiter: Int, _ deadline: ContinuousClock.Instant) {
+        waiters.append(waiter)
+        deadlines.append(deadline)
+    }
+
+    /// The oldest deadline still queued.
+    var first: ContinuousClock.Instant? { head < deadlines.count ? deadlines[head] : nil }
+
+    /// Removes and returns the waiters whose deadline is `now` or earlier.
+    mutating func removeExpired(now: ContinuousClock.Instant) -> [Int] {
+        let start = head
+        while head < deadlines.count, deadlines[head] <= now { head += 1 }
+        let expired = Array(waiters[start..<head])
+        if head == deadlines.count {
+            waiters.removeAll(keepingCapacity: true)
+            deadlines.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head > 1024, head * 2 > deadlines.count {
+            waiters.removeFirst(head)
+            deadlines.removeFirst(head)
+            head = 0
+        }
+        return expired
     }
 }

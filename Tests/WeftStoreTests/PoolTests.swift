@@ -95,6 +95,42 @@ struct PoolTests {
         try await slow
     }
 
+    /// Lease deadlines share one sweep: waiters served in time are not failed when their
+    /// deadline passes, and a waiter that comes after them still times out (the sweep moves on
+    /// to the next deadline).
+    @Test func servedWaitersAreNotTimedOutAndLaterOnesStillAre() async throws {
+        // A wait generous enough for a loaded machine to serve the queue below within it.
+        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 1, leaseTimeout: .seconds(5))
+        defer { pool.close() }
+        // Eight callers queue for the one connection; each is served long before 5 s.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { try await pool.query("SELECT 1") } }
+            try await group.waitForAll()
+        }
+        // Their deadlines pass while the connection is busy; then one more caller waits in vain.
+        async let slow: Void = pool.withConnection { _ = try $0.query("SELECT pg_sleep(12)") }
+        while pool.usage.inUse == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        do {
+            try await pool.query("SELECT 1")
+            Issue.record("expected a pool timeout")
+        } catch let error as PostgresError {
+            #expect(error.kind == .poolTimeout)
+        }
+        try await slow
+        #expect(try await pool.query("SELECT 1")[0].decode(Int.self, 0) == 1)
+    }
+
+    @Test func leaseDeadlinesLeaveInOrder() {
+        var deadlines = LeaseDeadlines()
+        let start = ContinuousClock.now
+        for waiter in 0..<3000 { deadlines.append(waiter, start + .milliseconds(waiter)) }
+        #expect(deadlines.removeExpired(now: start - .milliseconds(1)).isEmpty)
+        #expect(deadlines.removeExpired(now: start + .milliseconds(1999)) == Array(0..<2000))
+        #expect(deadlines.first == start + .milliseconds(2000))
+        #expect(deadlines.removeExpired(now: start + .seconds(10)) == Array(2000..<3000))
+        #expect(deadlines.first == nil)
+    }
+
     @Test func unreachableDatabaseFailsFast() async throws {
         // A long connect timeout and a long lease wait: the caller gets the refusal itself
         // (a connection error saying so), not the end of either wait (a timeout error).
