@@ -54,8 +54,10 @@ struct OrderRoutes {
         let principal = try Principal.require(.broker, .admin)
         let id = try request.entityID(of: "order")
         let dto = try await context.pool.withConnection { connection -> OrderDTO? in
-            guard let order = try OrderRecords.find(on: connection, id: id), principal.mayAccess(broker: order.brokerID) else { return nil }
-            return try Self.dto(on: connection, order)
+            guard let found = try OrderRecords.findWithCost(on: connection, id: id), principal.mayAccess(broker: found.order.brokerID) else {
+                return nil
+            }
+            return OrderDTO(found.order, allocations: found.allocations, cost: found.cost, shortfall: nil)
         }
         guard let dto else { throw notFound("order", id.lowercasedString) }
         return try Response.json(dto)

@@ -101,21 +101,23 @@ public enum OrderCostRecords {
     /// slots where the factory charges for batches.
     public static func lines(on connection: PostgresConnection, orderIDs: [UUID]) throws -> [Line] {
         guard !orderIDs.isEmpty else { return [] }
-        return try connection.query("""
-            SELECT a.order_id, \(lineColumns)
-              FROM allocations a JOIN orders o ON o.id = a.order_id JOIN capacity_slots s ON s.id = a.slot_id
-              JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
-             WHERE a.order_id = ANY($1)
-            UNION ALL
-            SELECT m.order_id, mo.created_at, mo.pool, m.slot_id, s.factory_id, s.capability, s.day, m.units, m.unit_cost,
-                   fc.setup_cost, fc.batch_cost, fc.batch_units
-              FROM allocations a JOIN orders o ON o.id = a.order_id JOIN capacity_slots s ON s.id = a.slot_id
-              JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
-              JOIN allocations m ON m.slot_id = a.slot_id AND m.order_id <> a.order_id
-              JOIN orders mo ON mo.id = m.order_id AND mo.pool = o.pool
-             WHERE a.order_id = ANY($1) AND o.pool IS NOT NULL AND fc.batch_cost > 0 AND m.order_id <> ALL($1)
-            """, orderIDs).map(line)
+        return try connection.query(linesSQL, orderIDs).map(line)
     }
+
+    static let linesSQL = """
+        SELECT a.order_id, \(lineColumns)
+          FROM allocations a JOIN orders o ON o.id = a.order_id JOIN capacity_slots s ON s.id = a.slot_id
+          JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
+         WHERE a.order_id = ANY($1)
+        UNION ALL
+        SELECT m.order_id, mo.created_at, mo.pool, m.slot_id, s.factory_id, s.capability, s.day, m.units, m.unit_cost,
+               fc.setup_cost, fc.batch_cost, fc.batch_units
+          FROM allocations a JOIN orders o ON o.id = a.order_id JOIN capacity_slots s ON s.id = a.slot_id
+          JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
+          JOIN allocations m ON m.slot_id = a.slot_id AND m.order_id <> a.order_id
+          JOIN orders mo ON mo.id = m.order_id AND mo.pool = o.pool
+         WHERE a.order_id = ANY($1) AND o.pool IS NOT NULL AND fc.batch_cost > 0 AND m.order_id <> ALL($1)
+        """
 
     /// The cost of each given order now.
     public static func costs(on connection: PostgresConnection, orderIDs: [UUID]) throws -> [UUID: Int64] {

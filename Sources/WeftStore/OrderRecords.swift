@@ -132,11 +132,13 @@ public enum OrderRecords {
     /// The allocations of the given orders, by order then day.
     public static func allocations(on connection: PostgresConnection, orderIDs: [UUID]) throws -> [Allocation] {
         guard !orderIDs.isEmpty else { return [] }
-        return try connection.query("""
-            SELECT \(allocationColumns) FROM allocations a JOIN capacity_slots s ON s.id = a.slot_id
-            WHERE a.order_id = ANY($1) ORDER BY a.order_id, s.day, s.factory_id, a.id
-            """, orderIDs).map(allocation)
+        return try connection.query(allocationsSQL, orderIDs).map(allocation)
     }
+
+    static let allocationsSQL = """
+        SELECT \(allocationColumns) FROM allocations a JOIN capacity_slots s ON s.id = a.slot_id
+        WHERE a.order_id = ANY($1) ORDER BY a.order_id, s.day, s.factory_id, a.id
+        """
 
     /// Filters for listing orders.
     public struct ListFilter: Sendable {

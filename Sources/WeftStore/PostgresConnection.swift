@@ -7,7 +7,7 @@ import Synchronization
 /// blocking threads, never on an event loop or the cooperative pool.
 public final class PostgresConnection: @unchecked Sendable {
     // Not thread-safe by itself; the pool hands a connection to one caller at a time.
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// Statements prepared on this connection, by SQL text and parameter types: the server
     /// parses and plans each once per connection instead of on every call (planning the
     /// placement query cost more than running it).
@@ -129,15 +129,7 @@ public final class PostgresConnection: @unchecked Sendable {
         let types = binds.map { type(of: $0).postgresType }
         let texts: [UnsafeMutablePointer<CChar>?] = binds.map { bind in bind.postgresText.map { strdup($0) } ?? nil }
         defer { texts.forEach { free($0) } }
-        let key = PreparedKey(sql: sql, types: types)
-        var name = prepared[key]
-        if name == nil, prepared.count < Self.maxPrepared {
-            let candidate = "weft_\(prepared.count + 1)"
-            let result = types.withUnsafeBufferPointer { PQprepare(handle, candidate, sql, Int32(types.count), $0.baseAddress) }
-            _ = try check(result)
-            prepared[key] = candidate
-            name = candidate
-        }
+        let name = try preparedName(sql, types: types)
         let raw = texts.map { UnsafePointer($0) }.withUnsafeBufferPointer { valueBuffer in
             if let name {
                 return PQexecPrepared(handle, name, Int32(binds.count), valueBuffer.baseAddress, nil, nil, 0)
@@ -149,6 +141,22 @@ public final class PostgresConnection: @unchecked Sendable {
         return try check(raw)
     }
 
+    /// The name `sql` with these parameter types is prepared under on this connection,
+    /// preparing it now if it is new; nil once the connection holds ``maxPrepared`` statements.
+    func preparedName(_ sql: String, types: [UInt32]) throws -> String? {
+        let key = PreparedKey(sql: sql, types: types)
+        if let name = prepared[key] { return name }
+        guard prepared.count < Self.maxPrepared else { return nil }
+        let candidate = "weft_\(prepared.count + 1)"
+        let result = types.withUnsafeBufferPointer { PQprepare(handle, candidate, sql, Int32(types.count), $0.baseAddress) }
+        _ = try check(result)
+        prepared[key] = candidate
+        return candidate
+    }
+
+    /// Marks the connection unusable (the pool replaces it).
+    func markLost() { lost = true }
+
     /// Runs SQL text with no parameters through the simple protocol, which allows several
     /// statements in one string. Only for trusted SQL (migrations, BEGIN/COMMIT).
     @discardableResult
@@ -156,7 +164,7 @@ public final class PostgresConnection: @unchecked Sendable {
         try check(PQexec(handle, sql))
     }
 
-    private func check(_ raw: OpaquePointer?) throws -> PostgresResult {
+    func check(_ raw: OpaquePointer?) throws -> PostgresResult {
         guard let raw else {
             // No result at all: out of memory or no usable connection; either way start afresh.
             lost = true
