@@ -2,6 +2,8 @@ import Foundation
 import WeftStore
 
 /// A factory as clients see it: the fields of `POST /v1/factories` plus id and timestamps.
+/// Written by hand on GET /v1/factories/{id} (OrderDTO+JSON.swift): a new member goes there
+/// too (DTOJSONTests fails until it does).
 struct FactoryDTO: Encodable, Sendable {
     struct CapabilityDTO: Encodable, Sendable {
         var capability: String

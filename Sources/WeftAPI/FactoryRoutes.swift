@@ -50,7 +50,7 @@ struct FactoryRoutes {
             try FactoryRecords.find(on: connection, id: id)
         }
         guard let record else { throw notFound("factory", request.parameters["id"] ?? "") }
-        return try Response.json(FactoryDTO(record))
+        return Response.json(bytes: FactoryDTO(record).encoded())
     }
 
     private func update(_ request: Request) async throws -> Response {

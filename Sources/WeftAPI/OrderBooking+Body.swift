@@ -33,7 +33,7 @@ extension OrderBooking {
                                            unitCost: placed.new.unitCost, status: "planned", runID: nil, createdAt: row.createdAt,
                                            confirmedAt: nil)
         }.sorted { ($0.day, $0.factoryID.uuidString, $0.id) < ($1.day, $1.factoryID.uuidString, $1.id) }
-        return Array(try JSON.encoder.encode(OrderDTO(order, allocations: allocations, cost: cost, shortfall: shortfall)))
+        return try OrderDTO(order, allocations: allocations, cost: cost, shortfall: shortfall).encoded()
     }
 
     /// The order's own cost (``OrderCostRecords``) from a plan not read back: its placed units

@@ -60,7 +60,7 @@ struct OrderRoutes {
             return OrderDTO(found.order, allocations: found.allocations, cost: found.cost, shortfall: nil)
         }
         guard let dto else { throw notFound("order", id.lowercasedString) }
-        return try Response.json(dto)
+        return Response.json(bytes: try dto.encoded())
     }
 
     private func cancel(_ request: Request) async throws -> Response {
