@@ -9,6 +9,7 @@
 #   WEFT_BIN=PATH measure this weft binary instead (e.g. an older build kept for before/after)
 #   WEFT_LOG_LEVEL  Weft's log level (default info: the access log is on, written to a file)
 #   ROUNDS=N      measure each framework route N times, alternating Weft and the peer (default 1)
+#   PARTS=LIST    which parts to run: framework, reads or both (default "framework reads")
 #
 # Per route it prints requests/s and p99 for each server and Weft's ratio (Weft / Hummingbird),
 # then the authenticated reads with pgbench's select-only rate (8 clients) as their ceiling.
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/.."
 duration=${1:-10}
 connections=${2:-64}
 rounds=${ROUNDS:-1}
+parts=" ${PARTS:-framework reads} "
 weft_require_packages
 command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "install wrk" >&2; exit 1; }
 
@@ -102,6 +104,7 @@ to_ms() { # wrk prints 1.23ms, 456.00us, 1.02s
     esac
 }
 
+if [[ $parts == *" framework "* ]]; then
 echo "== wrk -t2 -c$connections -d${duration}s --latency; Weft log level ${WEFT_LOG_LEVEL:-info} (access log to a file); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) =="
 printf '%-34s %11s %8s %7s %11s %8s %7s %7s\n' route "weft req/s" "p99 ms" "cpu us" "hb2 req/s" "p99 ms" "cpu us" "ratio"
 for route in "GET /healthz|/healthz" "GET /no/such/path (404)|/no/such/path" "GET /v1/factories, no key (401)|/v1/factories"; do
@@ -114,7 +117,9 @@ for route in "GET /healthz|/healthz" "GET /no/such/path (404)|/no/such/path" "GE
     done
 done
 echo "(cpu us: the server's own CPU time per request; ratio: Weft req/s / Hummingbird req/s in the same run)"
+fi
 
+if [[ $parts == *" reads "* ]]; then
 # The ceiling of a read: PostgreSQL's own select-only rate, on the same cluster, 8 clients.
 pgbench_url=$(weft_pg_create_db pgbench)
 pgbench -q -i -s 10 "$pgbench_url" >/dev/null 2>&1
@@ -131,6 +136,7 @@ for route in "GET /v1/factories/{id} (admin)|/v1/factories/$factory|$admin_key" 
     done
 done
 echo "(cpu us: Weft's own CPU time per request, without PostgreSQL's)"
+fi
 
 # Nothing lost: after a graceful stop, the access log has a line for every answered request.
 kill -TERM "$weft_pid"; wait "$weft_pid" 2>/dev/null || true; weft_pid=
