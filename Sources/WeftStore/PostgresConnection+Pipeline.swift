@@ -18,6 +18,7 @@ extension PostgresConnection {
     /// multi-statement query: if one fails, those after it do not run, and the first error
     /// is thrown. For reads whose statements do not depend on each other's results.
     public func pipeline(_ statements: [Statement]) throws -> [PostgresResult] {
+        try throwIfCancelled()
         // Statements are prepared (once per connection) before the pipeline: preparing is
         // synchronous, which pipeline mode does not allow.
         let typed = statements.map { statement in (statement, statement.binds.map { type(of: $0).postgresType }) }

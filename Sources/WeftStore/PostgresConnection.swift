@@ -60,6 +60,13 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Lets statements run again after a cancel (the pool calls it for each new lease).
     func resetCancel() { cancelRequested.store(false, ordering: .sequentiallyConsistent) }
 
+    /// Fails at once, as the server would, once the caller went away (`markCancelled()`).
+    func throwIfCancelled() throws {
+        if cancelRequested.load(ordering: .sequentiallyConsistent) {
+            throw PostgresError(.server, "canceling statement due to user request", sqlState: PostgresError.queryCanceled)
+        }
+    }
+
     /// Sets the session's `statement_timeout` (nil or zero: none) unless it already has it, so
     /// the usual case costs no round trip. Applies to the statements that follow.
     func setStatementTimeout(milliseconds: Int?) throws {
@@ -123,9 +130,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs one parameterised statement with an array of parameters.
     @discardableResult
     public func query(_ sql: String, binds: [any PostgresEncodable]) throws -> PostgresResult {
-        if cancelRequested.load(ordering: .sequentiallyConsistent) {
-            throw PostgresError(.server, "canceling statement due to user request", sqlState: PostgresError.queryCanceled)
-        }
+        try throwIfCancelled()
         let types = binds.map { type(of: $0).postgresType }
         let texts: [UnsafeMutablePointer<CChar>?] = binds.map { bind in bind.postgresText.map { strdup($0) } ?? nil }
         defer { texts.forEach { free($0) } }
