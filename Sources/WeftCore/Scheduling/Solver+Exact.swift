@@ -73,7 +73,8 @@ final class ExactRun: @unchecked Sendable {
         guard limit > .milliseconds(20) else { return }
         started = true
         let columnLimit = self.limit
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
+        // Its own thread: it mostly waits for the worker process (see runOnDedicatedThread).
+        runOnDedicatedThread { [self] in
             let score = Scheduling.verify(index.problem, plan: incumbent, start: index.problem.allocations).score
             var outcome: Scheduling.ExactOutcome? = nil
             if let model = ExactModel(index, columnLimit: columnLimit) {
