@@ -9,7 +9,8 @@ extension HTTPServer {
         let remoteAddress = AccessLog.format(connection.channel.remoteAddress)
         // A connection that closes (the client reset it, or it timed out) cancels the request
         // being answered, so its database statement stops instead of running on for no one.
-        let current = CurrentRequest()
+        // Each request's task runs where the connection's does: on its event loop.
+        let current = CurrentRequest(executor: EventLoopTaskExecutor(eventLoop: connection.channel.eventLoop))
         connection.channel.closeFuture.whenComplete { _ in current.connectionClosed() }
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -96,10 +97,15 @@ extension HTTPServer {
 /// The request a connection is answering, to cancel when the connection closes under it.
 final class CurrentRequest: Sendable {
     private let state = Mutex<(cancel: (@Sendable () -> Void)?, closed: Bool)>((nil, false))
+    /// Where each request's task runs (an unstructured task does not inherit the connection
+    /// task's executor preference; without it every request would hop to the cooperative pool).
+    private let executor: (any TaskExecutor)?
+
+    init(executor: (any TaskExecutor)? = nil) { self.executor = executor }
 
     /// Runs `work` in a task of its own that `connectionClosed()` (or cancelling the caller) cancels.
     func run<T: Sendable>(_ work: @escaping @Sendable () async -> T) async -> T {
-        let task = Task { await work() }
+        let task = Task(executorPreference: executor) { await work() }
         let closed = state.withLock { state -> Bool in
             state.cancel = { task.cancel() }
             return state.closed
