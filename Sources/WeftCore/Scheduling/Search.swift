@@ -4,7 +4,9 @@
 /// plan, then every order re-placed in turn by the exact single-order placer (each step can only
 /// improve that order and leaves the others alone, so the score never gets worse); the starting
 /// plan re-placed the same way; a fresh plan placing every order by priority and tightness, kept
-/// only if it honours every stability floor. The last two are skipped when time is short.
+/// only if it honours every stability floor; with pools, right after the first, two
+/// pooling-aware greedy plans (``SolverState/poolGatheringStart(shouldStop:)``). All but the
+/// first are skipped when time is short.
 ///
 /// **Improvement.** Repeatedly remove the movable units of a few related orders (same factory,
 /// competitors for a short order's slots, the costliest relative to their ideal, or random) and
@@ -67,6 +69,12 @@ struct Search {
         for (i, o) in polishOrder.enumerated() {
             if i & 31 == 31 && shouldStop() { break }
             Search.replaceIfBetter(&best, o)
+        }
+        // With pools, first the pooling-aware greedy and a pool-by-pool construction
+        // (Search+Pools), before the candidates below take the time.
+        if state.index.sharesBatches && !shouldStop(), let pooled = best.poolGatheringStart(shouldStop: shouldStop),
+           pooled.score < best.score {
+            best = pooled
         }
 
         // The yardstick for the "worst cost" neighbourhood: each order alone in empty capacity.
@@ -278,7 +286,7 @@ struct Search {
     /// orders may close it by moving into batches elsewhere.
     private mutating func poolNeighbourhood(_ k: Int, _ chosen: inout [Int], _ mark: inout [Bool]) {
         let groups = state.index.groups
-        var g = -1
+        var g = -1, leastSlot = -1
         if rng.chance(0.5) {
             var leastFill = Double.infinity
             for _ in 0..<8 {
@@ -289,7 +297,7 @@ struct Search {
                 guard groups.members[Int(item.group)].count > 1 else { continue }
                 let total = ProblemIndex.units(of: item.group, in: state.index.baseGroupUnits[s]) + item.units
                 let fill = size == 0 ? 1 / Double(total) : Double(total) / Double(size * Scheduling.batchCount(units: total, batchUnits: size))
-                if fill < leastFill { leastFill = fill; g = Int(item.group) }
+                if fill < leastFill { leastFill = fill; g = Int(item.group); leastSlot = s }
             }
         }
         if g < 0 {
@@ -300,6 +308,10 @@ struct Search {
             }
         }
         guard g >= 0 else { return worstNeighbourhood(k, &chosen, &mark) }
+        // The orders in the part-filled batch first: re-placed with the others, they may close it.
+        if leastSlot >= 0 {
+            for h in state.occupants[leastSlot] where groups.groupOfOrder[Int(h)] == g { add(Int(h), &chosen, &mark) }
+        }
         var members = groups.members[g]
         rng.shuffle(&members)
         for o in members where chosen.count < max(k, 4) { add(o, &chosen, &mark) }
