@@ -120,13 +120,16 @@ struct ServerConnectionTests {
         // One second, not less: on a loaded machine the client may take a few hundred
         // milliseconds just to send its request, and the server would rightly hang up first.
         try await withServer(.test { $0.idleTimeout = .seconds(1) }) { port in
-            try await RawConnection.with(port: port) { connection in
-                // Timed from before the request: the idle timer starts after the response, so
-                // the close can never come sooner than this, however slow the machine is.
-                let start = ContinuousClock.now
-                try await connection.send(httpRequest("GET", "/items/1"))
-                #expect(try await connection.readResponse()?.status == 200)
-                #expect(try await connection.readUntilClosed().isEmpty)
+            // Timed from before the connection: the idle timer starts after the response, so
+            // the close can never come sooner than this, however slow the machine is. The
+            // request goes out from the event loop as the connection comes up, so a test task
+            // waiting for a thread cannot make it arrive after the first idle deadline.
+            let start = ContinuousClock.now
+            try await RawConnection.with(port: port, sendingAtConnect: Array(httpRequest("GET", "/items/1").utf8)) { connection in
+                let response = try await connection.readResponse()
+                #expect(response?.status == 200)
+                let rest = try await connection.readUntilClosed()
+                #expect(rest.isEmpty)
                 let waited = ContinuousClock.now - start
                 // The server hung up (not the client's watchdog), and never before the idle
                 // timeout: a lower bound a loaded machine can only make longer.

@@ -70,12 +70,17 @@ final class RawConnection {
     /// against hangs, not a measure of speed, so it is far beyond anything a test waits for
     /// even on a loaded machine. Whether the server or the watchdog ended the connection is
     /// recorded as a fact (``sawEOF``), never inferred from the clock.
+    ///
+    /// `sendingAtConnect` is written by the event loop the moment the connection is up, not
+    /// after this task resumes: on a loaded machine a task can wait longer than a short idle
+    /// timeout, and the server would rightly close a connection that sent nothing.
     static func with<T>(
         port: Int,
         timeout: TimeAmount = .seconds(120),
+        sendingAtConnect: [UInt8] = [],
         _ body: (RawConnection) async throws -> T
     ) async throws -> T {
-        let client = try await connect(port: port)
+        let client = try await connect(port: port, sendingAtConnect: sendingAtConnect)
         let fired = Watchdog()
         let watchdog = client.channel.eventLoop.scheduleTask(in: timeout) { [channel = client.channel] in
             fired.fire()
@@ -94,14 +99,17 @@ final class RawConnection {
     }
 
     /// Opens a connection, or throws if it is refused.
-    static func connect(port: Int) async throws -> (asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, channel: any Channel) {
+    static func connect(port: Int, sendingAtConnect: [UInt8] = []) async throws -> (asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, channel: any Channel) {
         let asyncChannel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.allowRemoteHalfClosure, value: true)
             // Generous: a refused connection fails at once anyway, and 60 suites run in parallel.
             .connectTimeout(.seconds(10))
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
+                    if !sendingAtConnect.isEmpty {
+                        try channel.pipeline.syncOperations.addHandler(SendOnActive(bytes: sendingAtConnect))
+                    }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(isOutboundHalfClosureEnabled: true)
                     )
@@ -207,5 +215,19 @@ final class RawConnection {
             return start
         }
         return nil
+    }
+}
+
+/// Writes its bytes when the channel becomes active, on the event loop.
+private final class SendOnActive: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let bytes: [UInt8]
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(bytes: self.bytes)), promise: nil)
+        context.fireChannelActive()
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 }
