@@ -1,7 +1,10 @@
 extension PostgresPool {
-    /// Runs `body`, which must issue exactly one statement, without BEGIN and COMMIT:
-    /// PostgreSQL commits a lone statement by itself, so this saves two round trips and the
-    /// statement's row locks are released the moment it ends instead of a round trip later.
+    /// Runs `body` without BEGIN and COMMIT: PostgreSQL commits each statement by itself, so
+    /// this saves two round trips and a statement's row locks are released the moment it ends
+    /// instead of a round trip later. Its one write must be its first statement; anything
+    /// after it may only read, and sees the write already committed: if such a read fails,
+    /// the caller's error reports a write that did happen (the pooled booking reads its batch
+    /// partners this way; a client that must know retries with an Idempotency-Key).
     ///
     /// Serialization failures and deadlocks are retried as ``transaction(_:maxAttempts:_:)``
     /// retries them (nothing was committed). A connection lost meanwhile is not retried: the
