@@ -24,8 +24,7 @@ extension PostgresPool {
                     throw error
                 }
                 guard error.isRetryableTransactionFailure, attempt < maxAttempts else { throw error }
-                let ceiling = min(200, 2 << min(attempt, 7))
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...ceiling)))
+                try await Self.backOff(after: attempt)
             }
         }
     }

@@ -47,11 +47,16 @@ extension PostgresPool {
                 // A lost connection is retried once only: if the database is down, the caller
                 // should hear so quickly rather than wait out many connect attempts.
                 logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                // Jittered exponential back-off so that colliding transactions drift apart.
-                let ceiling = min(200, 2 << min(attempt, 7))
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...ceiling)))
+                try await Self.backOff(after: attempt)
             }
         }
+    }
+
+    /// Waits before attempt `attempt + 1` of a transaction or autocommitted statement: a
+    /// jittered exponential back-off (up to 200 ms) so that colliding writers drift apart.
+    static func backOff(after attempt: Int) async throws {
+        let ceiling = min(200, 2 << min(attempt, 7))
+        try await Task.sleep(for: .milliseconds(Int.random(in: 1...ceiling)))
     }
 }
 
