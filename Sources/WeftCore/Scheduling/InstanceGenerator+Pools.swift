@@ -61,17 +61,7 @@ extension Scheduling {
             orders.append(order)
         }
         var problem = Problem(capability: pcb ? "pcb.fab" : "cap.pooled", asOf: asOf, factories: factories, slots: slots, orders: orders)
-        if spec.withStartPlan && n > 0 {
-            var subset = problem
-            var chosen: [Int] = []
-            for o in 0..<n where rng.below(3) < 2 { chosen.append(o) }
-            subset.orders = chosen.map { orders[$0] }
-            let plan = naiveGreedy(subset)
-            problem.allocations = plan.map { a in
-                let pinned = slots[a.slot].day <= asOf || rng.chance(0.15)
-                return Allocation(order: chosen[a.order], slot: a.slot, units: a.units, pinned: pinned)
-            }
-        }
+        if spec.withStartPlan && n > 0 { addStartPlan(to: &problem, rng: &rng) }
         return problem
     }
 }

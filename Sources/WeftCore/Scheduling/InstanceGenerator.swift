@@ -136,20 +136,22 @@ extension Scheduling {
         }
 
         var problem = Problem(capability: "cap.\(shape.rawValue)", asOf: asOf, factories: factories, slots: slots, orders: orders)
-        if spec.withStartPlan && n > 0 {
-            // Place a random two thirds greedily, then pin some of it.
-            var subset = problem
-            var chosen: [Int] = []
-            for o in 0..<n where rng.below(3) < 2 { chosen.append(o) }
-            subset.orders = chosen.map { orders[$0] }
-            let plan = naiveGreedy(subset)
-            problem.allocations = plan.map { a in
-                let day = slots[a.slot].day
-                let pinned = day <= asOf || rng.chance(0.15)
-                return Allocation(order: chosen[a.order], slot: a.slot, units: a.units, pinned: pinned)
-            }
-        }
+        if spec.withStartPlan && n > 0 { addStartPlan(to: &problem, rng: &rng) }
         return problem
+    }
+
+    /// A generated instance's starting plan: a random two thirds of its orders placed greedily,
+    /// allocations on or before `asOf` and some others pinned.
+    static func addStartPlan(to problem: inout Problem, rng: inout SeededRandom) {
+        var subset = problem
+        var chosen: [Int] = []
+        for o in problem.orders.indices where rng.below(3) < 2 { chosen.append(o) }
+        subset.orders = chosen.map { problem.orders[$0] }
+        let plan = naiveGreedy(subset)
+        problem.allocations = plan.map { a in
+            let pinned = problem.slots[a.slot].day <= problem.asOf || rng.chance(0.15)
+            return Allocation(order: chosen[a.order], slot: a.slot, units: a.units, pinned: pinned)
+        }
     }
 }
 
