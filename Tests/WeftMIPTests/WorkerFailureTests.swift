@@ -3,8 +3,11 @@ import Testing
 @testable import WeftCore
 import WeftMIP
 
-/// Stand-ins for a worker that fails: shell scripts in a fresh folder. Each first records that
-/// it ran (so a test cannot pass because the exact step never started).
+/// Stand-ins for a worker that fails: shell scripts in a fresh folder, run by `/bin/sh` (the
+/// script is its argument). Each first records that it ran (so a test cannot pass because the
+/// exact step never started). The executable is never a file this process has just written:
+/// executing one fails with ETXTBSY while any child spawned meanwhile by another test still
+/// holds an inherited descriptor that wrote it (seen in CI).
 struct FakeWorkers {
     let folder: URL
 
@@ -28,7 +31,7 @@ struct FakeWorkers {
     }
 
     func solver(_ name: String) -> ProcessMIPSolver {
-        ProcessMIPSolver(executable: folder.appendingPathComponent(name).path, grace: .milliseconds(200))
+        ProcessMIPSolver(executable: "/bin/sh", arguments: [folder.appendingPathComponent(name).path], grace: .milliseconds(200))
     }
 
     func ran(_ name: String) -> Bool { FileManager.default.fileExists(atPath: folder.appendingPathComponent("\(name).ran").path) }
