@@ -74,7 +74,9 @@ struct StatementTimeoutTests {
         try await offCooperativePool { try blocker.execute("BEGIN; LOCK TABLE brokers IN ACCESS EXCLUSIVE MODE") }
         let leaving = try server.client()
         try await leaving.writeRaw(Array("GET /v1/brokers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(admin)\r\n\r\n".utf8))
-        while try await waitingOnLocks() == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        // (Bounded, so a request that never reaches the lock fails the test instead of hanging it.)
+        try #require(try await TestDatabase.eventually(rounds: 2_500) { try await waitingOnLocks() > 0 },
+                     "the request's statement never waited on the lock")
         await leaving.abort()
         // The request's statement stops though the lock is still held (bounded wait, not a timing claim).
         var rounds = 0

@@ -82,9 +82,8 @@ struct PoolTests {
     @Test func leaseTimesOutWhenAllConnectionsStayBusy() async throws {
         let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 1, leaseTimeout: .milliseconds(200))
         defer { pool.close() }
-        async let slow: Void = pool.withConnection { _ = try $0.query("SELECT pg_sleep(2)") }
-        // Wait until the slow query really holds the only connection (the machine may be busy).
-        while pool.usage.inUse == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        // The only connection stays leased until we let it go, however slow the machine is.
+        let holder = try await ConnectionHolder.hold(pool)
         do {
             try await pool.query("SELECT 1")
             Issue.record("expected a pool timeout")
@@ -92,7 +91,7 @@ struct PoolTests {
             #expect(error.kind == .poolTimeout)
             #expect(error.isUnavailable)
         }
-        try await slow
+        try await holder.release()
     }
 
     /// Lease deadlines share one sweep: waiters served in time are not failed when their
@@ -108,15 +107,15 @@ struct PoolTests {
             try await group.waitForAll()
         }
         // Their deadlines pass while the connection is busy; then one more caller waits in vain.
-        async let slow: Void = pool.withConnection { _ = try $0.query("SELECT pg_sleep(12)") }
-        while pool.usage.inUse == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let holder = try await ConnectionHolder.hold(pool)
+        try await Task.sleep(for: .seconds(5))
         do {
             try await pool.query("SELECT 1")
             Issue.record("expected a pool timeout")
         } catch let error as PostgresError {
             #expect(error.kind == .poolTimeout)
         }
-        try await slow
+        try await holder.release()
         #expect(try await pool.query("SELECT 1")[0].decode(Int.self, 0) == 1)
     }
 
@@ -160,5 +159,36 @@ struct PoolTests {
             #expect(error.constraint == "brokers_name_check")
             #expect(!error.isUnavailable)
         }
+    }
+}
+
+/// Keeps one of a pool's connections leased until `release()`: the lease's body waits on
+/// the pool's own blocking thread, so nothing depends on how quickly this test is scheduled
+/// (a test that instead ran `pg_sleep(2)` and polled the pool for the lease missed it on a
+/// loaded machine, then polled for ever).
+struct ConnectionHolder: Sendable {
+    private let gate: DispatchSemaphore
+    private let lease: Task<Void, any Error>
+
+    static func hold(_ pool: PostgresPool) async throws -> ConnectionHolder {
+        let gate = DispatchSemaphore(value: 0)
+        let (held, heldContinuation) = AsyncStream<Void>.makeStream()
+        let lease = Task {
+            try await pool.withConnection { _ in
+                heldContinuation.yield()
+                heldContinuation.finish()
+                gate.wait()
+            }
+        }
+        var iterator = held.makeAsyncIterator()
+        // The lease has begun (or failed: then `value` throws why).
+        if await iterator.next() == nil { try await lease.value }
+        return ConnectionHolder(gate: gate, lease: lease)
+    }
+
+    /// Lets the connection go and waits until it is back in the pool.
+    func release() async throws {
+        gate.signal()
+        try await lease.value
     }
 }

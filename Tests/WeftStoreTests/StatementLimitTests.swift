@@ -67,7 +67,9 @@ struct StatementLimitTests {
         defer { pool.close() }
         let slow = Task { try await pool.query("SELECT pg_sleep(60)") }
         // Wait until the statement runs on the server, then go away.
-        while try await sleepers(url) == 0 { try await Task.sleep(for: .milliseconds(20)) }
+        // (Bounded: the statement may not be seen before it ends on its own after 60 s.)
+        let running = try await TestDatabase.eventually(rounds: 2_500) { try await sleepers(url) > 0 }
+        try #require(running, "the statement never showed up in pg_stat_activity")
         slow.cancel()
         let outcome = await slow.result
         guard case .failure(let error as PostgresError) = outcome else {
