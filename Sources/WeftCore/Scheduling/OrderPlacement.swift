@@ -69,35 +69,8 @@ extension Scheduling {
     public static func place(order: Order, asOf: Day, factories: [Factory], slots: [Slot], free: [Int],
                              existing: [SlotUnits] = [], nodeLimit: Int = 50_000, advise: Bool = true) -> OrderPlacement {
         precondition(free.count == slots.count, "one free count per slot")
-        var existingByFactory = [Int](repeating: 0, count: factories.count)
-        var had = 0
-        for e in existing where e.units > 0 {
-            existingByFactory[slots[e.slot].factory] += e.units
-            had += e.units
-        }
-        var slotsByFactory = [[Int]](repeating: [], count: factories.count)
-        var anyEligible = false
-        for (i, slot) in slots.enumerated() where isEligible(order: order, slot: slot, factory: factories[slot.factory], asOf: asOf) {
-            anyEligible = true
-            if free[i] > 0 { slotsByFactory[slot.factory].append(i) }
-        }
-        var request = PlacementRequest(quantity: max(0, order.quantity - had), minLot: order.minLot,
-                                       maxFactories: order.maxFactories, factories: [], nodeLimit: nodeLimit)
-        // Units of the order's pool group already in each slot: outside units of its pool, and
-        // its own kept units (which form its group's batches whether it has a pool or not).
-        var keptInSlot: [Int: Int] = [:]
-        for e in existing where e.units > 0 { keptInSlot[e.slot, default: 0] += e.units }
-        func groupUnits(_ i: Int) -> Int {
-            (order.pool.map { slots[i].outsidePoolUnits[$0] ?? 0 } ?? 0) + (keptInSlot[i] ?? 0)
-        }
-        for f in factories.indices where !slotsByFactory[f].isEmpty || existingByFactory[f] > 0 {
-            request.factories.append(PlacementFactory(
-                factory: f, setupCost: factories[f].setupCost, existingUnits: existingByFactory[f],
-                batchCost: factories[f].batchCost, batchUnits: factories[f].batchUnits,
-                slots: slotsByFactory[f].map {
-                    PlacementSlot(slot: $0, free: free[$0], unitCost: slots[$0].unitCost, day: slots[$0].day, groupUnits: groupUnits($0))
-                }))
-        }
+        let (request, had, anyEligible) = placementRequest(order: order, asOf: asOf, factories: factories, slots: slots, free: free,
+                                                           existing: existing, nodeLimit: nodeLimit)
         let result = placeSingleOrder(request)
         var placement = OrderPlacement(allocations: result.allocations, servedUnits: had + result.served, cost: result.cost,
                                        exact: result.exact, costLowerBound: result.costLowerBound, shortfall: nil)
@@ -131,6 +104,56 @@ extension Scheduling {
         return placement
     }
 
+    /// The single-order problem of placing `order` over `slots`: its eligible slots with free
+    /// units grouped by factory, the units it already has (`had`), and whether any slot at all is
+    /// eligible.
+    private static func placementRequest(order: Order, asOf: Day, factories: [Factory], slots: [Slot], free: [Int],
+                                         existing: [SlotUnits], nodeLimit: Int) -> (request: PlacementRequest, had: Int, anyEligible: Bool) {
+        var existingByFactory = [Int](repeating: 0, count: factories.count)
+        var had = 0
+        for e in existing where e.units > 0 {
+            existingByFactory[slots[e.slot].factory] += e.units
+            had += e.units
+        }
+        var slotsByFactory = [[Int]](repeating: [], count: factories.count)
+        var anyEligible = false
+        for (i, slot) in slots.enumerated() where isEligible(order: order, slot: slot, factory: factories[slot.factory], asOf: asOf) {
+            anyEligible = true
+            if free[i] > 0 { slotsByFactory[slot.factory].append(i) }
+        }
+        var request = PlacementRequest(quantity: max(0, order.quantity - had), minLot: order.minLot,
+                                       maxFactories: order.maxFactories, factories: [], nodeLimit: nodeLimit)
+        // Units of the order's pool group already in each slot: outside units of its pool, and
+        // its own kept units (which form its group's batches whether it has a pool or not).
+        var keptInSlot: [Int: Int] = [:]
+        for e in existing where e.units > 0 { keptInSlot[e.slot, default: 0] += e.units }
+        func groupUnits(_ i: Int) -> Int {
+            (order.pool.map { slots[i].outsidePoolUnits[$0] ?? 0 } ?? 0) + (keptInSlot[i] ?? 0)
+        }
+        for f in factories.indices where !slotsByFactory[f].isEmpty || existingByFactory[f] > 0 {
+            request.factories.append(PlacementFactory(
+                factory: f, setupCost: factories[f].setupCost, existingUnits: existingByFactory[f],
+                batchCost: factories[f].batchCost, batchUnits: factories[f].batchUnits,
+                slots: slotsByFactory[f].map {
+                    PlacementSlot(slot: $0, free: free[$0], unitCost: slots[$0].unitCost, day: slots[$0].day, groupUnits: groupUnits($0))
+                }))
+        }
+        return (request, had, anyEligible)
+    }
+
+    /// Units `order` would have in all (its `existing` ones and the most new ones placement
+    /// finds) over `slots`: `place(...).servedUnits` exactly (see ``mostUnits(_:)``), without
+    /// searching for the cheapest plan, which is what the advice's trial placements need. With
+    /// batch costs that search covers every slot of every such factory (no candidate trimming
+    /// applies up to an advice horizon), so the advice used to cost minutes for a short pooled
+    /// order on a wide network.
+    private static func servedUnits(order: Order, asOf: Day, factories: [Factory], slots: [Slot], free: [Int],
+                                    existing: [SlotUnits], nodeLimit: Int) -> Int {
+        let (request, had, _) = placementRequest(order: order, asOf: asOf, factories: factories, slots: slots, free: free,
+                                                 existing: existing, nodeLimit: nodeLimit)
+        return had + mostUnits(request).served
+    }
+
     /// The smallest candidate (ascending list) whose served units reach the best reachable,
     /// found by binary search: served units never fall as the relaxation grows.
     private static func smallestHelping<T>(_ candidates: [T], served: Int, quantity: Int, _ evaluate: (T) -> Int) -> (T, Int)? {
@@ -162,8 +185,8 @@ extension Scheduling {
         let best = smallestHelping(candidates, served: served, quantity: order.quantity) { due in
             var relaxed = order
             relaxed.dueDate = Day(ordinal: due)
-            return place(order: relaxed, asOf: asOf, factories: factories, slots: slots, free: free, existing: existing,
-                         nodeLimit: nodeLimit, advise: false).servedUnits
+            return servedUnits(order: relaxed, asOf: asOf, factories: factories, slots: slots, free: free, existing: existing,
+                               nodeLimit: nodeLimit)
         }
         return best.map { Shortfall.DueDateAdvice(dueDate: Day(ordinal: $0.0), servedUnits: $0.1) }
     }
@@ -180,8 +203,8 @@ extension Scheduling {
         let best = smallestHelping(prices.sorted(), served: served, quantity: order.quantity) { price in
             var relaxed = order
             relaxed.maxUnitCost = price
-            return place(order: relaxed, asOf: asOf, factories: factories, slots: slots, free: free, existing: existing,
-                         nodeLimit: nodeLimit, advise: false).servedUnits
+            return servedUnits(order: relaxed, asOf: asOf, factories: factories, slots: slots, free: free, existing: existing,
+                               nodeLimit: nodeLimit)
         }
         return best.map { Shortfall.PriceCapAdvice(maxUnitCost: $0.0, servedUnits: $0.1) }
     }

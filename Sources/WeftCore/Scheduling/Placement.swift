@@ -100,21 +100,7 @@ extension Scheduling {
     /// proofs): most units first, then least cost (including the batch cost the order adds),
     /// under `min_lot` and `max_factories`.
     public static func placeSingleOrder(_ request: PlacementRequest) -> PlacementResult {
-        var cands = CandidateSet()
-        var free: [Int] = []
-        var callerSlot: [Int] = []
-        var group: [Int] = []
-        for pf in request.factories {
-            var items: [(slot: Int, price: Int64, day: Day)] = []
-            for s in pf.slots where s.free > 0 {
-                items.append((free.count, s.unitCost, s.day))
-                free.append(s.free)
-                callerSlot.append(s.slot)
-                group.append(s.groupUnits)
-            }
-            cands.addFactory(factory: pf.factory, setup: pf.setupCost, existing: max(0, pf.existingUnits),
-                             batchCost: pf.batchCost, batchUnits: pf.batchUnits, slots: items)
-        }
+        let (cands, free, callerSlot, group) = candidateSet(request)
         // Segments are sorted within each factory; their group units follow them.
         let segmentGroup = cands.segSlot.map { group[$0] }
         var engine = AnyPlacementEngine()
@@ -132,5 +118,41 @@ extension Scheduling {
                                newFactories: engine.usedNew.map { cands.factory[$0] }.sorted(),
                                exact: engine.exact, costLowerBound: engine.lowerBound,
                                shortfall: engine.cause, nodes: engine.exploredNodes)
+    }
+
+    /// The most units `request` can place (T*) and why not more, without choosing where: the
+    /// plain engine's closed form on the full free units. Costs play no part in it, batch costs
+    /// and open batches none either (``ReducedPooledPlacement`` takes its T* from the same
+    /// engine on the same units), so this is `placeSingleOrder(request).served` and `.shortfall`
+    /// exactly, without the search for the cheapest plan that serves them.
+    static func mostUnits(_ request: PlacementRequest) -> (served: Int, shortfall: ShortfallCause?) {
+        let (cands, free, _, _) = candidateSet(request)
+        var engine = PlacementEngine()
+        free.withUnsafeBufferPointer { buffer in
+            engine.solve(cands, free: buffer, quantity: request.quantity, minLot: request.minLot,
+                         maxFactories: request.maxFactories, nodeLimit: request.nodeLimit, unitsOnly: true)
+        }
+        return (engine.served, engine.cause)
+    }
+
+    /// The request's slots with free units as a candidate set: the free units, the caller's
+    /// slot index and the pool group's units of each, in the set's slot order.
+    private static func candidateSet(_ request: PlacementRequest) -> (CandidateSet, free: [Int], callerSlot: [Int], group: [Int]) {
+        var cands = CandidateSet()
+        var free: [Int] = []
+        var callerSlot: [Int] = []
+        var group: [Int] = []
+        for pf in request.factories {
+            var items: [(slot: Int, price: Int64, day: Day)] = []
+            for s in pf.slots where s.free > 0 {
+                items.append((free.count, s.unitCost, s.day))
+                free.append(s.free)
+                callerSlot.append(s.slot)
+                group.append(s.groupUnits)
+            }
+            cands.addFactory(factory: pf.factory, setup: pf.setupCost, existing: max(0, pf.existingUnits),
+                             batchCost: pf.batchCost, batchUnits: pf.batchUnits, slots: items)
+        }
+        return (cands, free, callerSlot, group)
     }
 }

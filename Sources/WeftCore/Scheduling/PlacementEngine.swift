@@ -87,8 +87,10 @@ struct PlacementEngine {
     init() {}
 
     /// Places `quantity` more units of an order over `cands` with the free units `free[slot]`.
+    /// - Parameter unitsOnly: stop once the most units T* (and the shortfall cause) are known,
+    ///   with no plan (`take` empty, `cost` 0): what a caller that needs only the units asks.
     mutating func solve(_ cands: CandidateSet, free: UnsafeBufferPointer<Int>, quantity: Int, minLot: Int,
-               maxFactories: Int, nodeLimit: Int = 50_000) {
+               maxFactories: Int, nodeLimit: Int = 50_000, unitsOnly: Bool = false) {
         let n = cands.count
         let segCount = cands.segSlot.count
         segFree.removeAll(keepingCapacity: true)
@@ -147,6 +149,7 @@ struct PlacementEngine {
             }
         }
         if target == 0 { return }
+        if unitsOnly { served = target; return }
 
         // Lot costs and cursors after the lot, for every factory that may be used.
         reset(&loCost, count: n)
