@@ -51,6 +51,17 @@ struct ReducedPooledPlacement {
     static let infinite = Int64.max / 4
     /// Most cells (candidate factories × (units + 1)) the cost curves may take.
     static let curveCells = 400_000
+    /// Most steps the min-plus convolutions C₂, C₃ may take (about width² / 2 each): beyond it
+    /// (orders of a few thousand units and more) a weaker bound by L₀ stands in for them.
+    /// Without it one order of 30,000 units took 10⁹ steps (seconds in a release build, minutes
+    /// in a debug one: the pooled demo's injection moulding orders).
+    static let convolutionBudget = 8_000_000
+
+    /// Steps of ``spreadCurves(width:lot:maxOthers:)``: C₂ … C_maxOthers over `width` units.
+    static func convolutionWork(width: Int, lot: Int, maxOthers: Int) -> Int {
+        let span = max(0, width - 2 * lot)
+        return span * span / 2 * max(0, maxOthers - 1)
+    }
     private var decisionSegs: [Int] = []
     private var opened: [Int] = []
     private var singleTake: [Int] = []
@@ -233,13 +244,27 @@ struct ReducedPooledPlacement {
                 // k units in f (H_f(k), setup included), the rest over two or three other
                 // factories: at least C₂ or C₃ of the rest (see below); over four or more: at least
                 // their four least setups and L₀ of the rest.
-                if spread.isEmpty { spreadCurves(width: width, lot: lot, maxOthers: min(3, maxFactories - 1)) }
+                let maxOthers = min(3, maxFactories - 1)
                 var most = Double.infinity
-                for k in lot...(target - 2 * lot) {
-                    let mine = curve[f * width + k]
-                    guard mine < Self.infinite else { break }
-                    for m in 0..<spread.count where spread[m][target - k] < Self.infinite {
-                        most = min(most, Double(mine + spread[m][target - k]))
+                if Self.convolutionWork(width: width, lot: lot, maxOthers: maxOthers) <= Self.convolutionBudget {
+                    if spread.isEmpty { spreadCurves(width: width, lot: lot, maxOthers: maxOthers) }
+                    for k in lot...(target - 2 * lot) {
+                        let mine = curve[f * width + k]
+                        guard mine < Self.infinite else { break }
+                        for m in 0..<spread.count where spread[m][target - k] < Self.infinite {
+                            most = min(most, Double(mine + spread[m][target - k]))
+                        }
+                    }
+                } else if least.count >= 3 {
+                    // Convolutions too long for a large order (quadratic in its units): the two
+                    // or three others make the rest for at least its L₀ plus the two least
+                    // setups of the network (any two factories' setups add up to no less).
+                    // Weaker, still valid: it can only keep more factories for the search.
+                    let two = Double(least[0] + least[1])
+                    for k in lot...(target - 2 * lot) {
+                        let mine = curve[f * width + k]
+                        guard mine < Self.infinite else { break }
+                        most = min(most, Double(mine) + l0Prefix[target - k] + two)
                     }
                 }
                 if maxFactories >= 5 && target >= 5 * lot && least.count >= 5 {
