@@ -46,20 +46,20 @@ struct OrderBooking {
             let idempotency = submission.idempotency, ttl = context.configuration.idempotencyTTLSeconds
             // Without an Idempotency-Key the booking is one statement, atomic by itself: no BEGIN
             // and COMMIT (two round trips fewer; the slots stay locked for the statement only).
-            // A pooled order's batch partners are then read just after it on the same connection
-            // (autocommitted too): its cost is a snapshot that falls as orders join its batches,
-            // so one taken a moment after the booking is as true as one taken inside it.
+            // A pooled order's batch partners are read in the same round trip
+            // (``bookReadingPartners(on:_:_:generation:placed:)``).
             let single = idempotency == nil
+            let placed = planned.placed(in: snapshot)
             let outcome = try await context.pool.transaction(singleStatement: single) { connection -> Round in
                 if let idempotency, let replay = try Self.replay(on: connection, idempotency) {
                     return .replayed(replay)
                 }
-                switch try Self.book(on: connection, order, planned.allocations, generation: snapshot.generation) {
+                let (booking, partners) = try Self.bookReadingPartners(on: connection, order, planned.allocations,
+                                                                       generation: snapshot.generation, placed: placed)
+                switch booking {
                 case .stale(let generation, let free):
                     return .refused(generation: generation, free: free)
                 case .booked(let stored, let written, let freeAfter):
-                    let placed = planned.placed(in: snapshot)
-                    let partners = try Self.partners(on: connection, pool: stored.pool, id: stored.id, placed: placed)
                     let body = try Self.body(stored, placed: placed, written: written, shortfall: planned.shortfall, partners: partners)
                     if let idempotency {
                         try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
@@ -195,12 +195,12 @@ extension OrderBooking {
             let shortfall = try OrderPlacer.shortfall(on: connection, plan: plan, capability: capability, asOf: asOf)
             let order = Self.order(submission, id: id, served: plan.placement.servedUnits, shortfall: shortfall)
             // The slots are locked and the plan fits them, so the booking cannot be refused.
-            guard case .booked(let stored, let written, _) = try Self.book(on: connection, order, plan.allocations, generation: nil) else {
+            let placed = plan.placed
+            let (booking, partners) = try Self.bookReadingPartners(on: connection, order, plan.allocations, generation: nil, placed: placed)
+            guard case .booked(let stored, let written, _) = booking else {
                 throw HTTPError(.conflict, detail: "The capacity changed while the order was being placed; submit it again.")
             }
-            let placed = plan.placed
-            let body = try Self.body(stored, placed: placed, written: written, shortfall: shortfall,
-                                     partners: try Self.partners(on: connection, pool: stored.pool, id: stored.id, placed: placed))
+            let body = try Self.body(stored, placed: placed, written: written, shortfall: shortfall, partners: partners)
             if let idempotency = submission.idempotency {
                 try IdempotencyRecords.insert(on: connection, tenant: idempotency.tenant, key: idempotency.key,
                                               requestHash: idempotency.requestHash, status: 201, body: body, orderID: id,
@@ -226,8 +226,38 @@ extension OrderBooking {
     /// broker is the client's mistake (422 naming `broker_id`), never a 500.
     static func book(on connection: PostgresConnection, _ order: OrderRecords.Order, _ allocations: [OrderRecords.NewAllocation],
                      generation: Int64?) throws -> OrderRecords.Booking {
+        try brokerChecked { try OrderRecords.book(on: connection, order, allocations, generation: generation) }
+    }
+
+    /// ``book(on:_:_:generation:)`` and, when it books an order of a pool into slots that charge
+    /// for batches, the order's batch partners there (``partners(on:pool:id:placed:)``), in one
+    /// round trip: both statements go in one pipeline, so they form one implicit transaction.
+    /// The read sees every order committed before it began and this one's allocations (left
+    /// out), as a read just after the booking did (a round trip later); the slots stay locked
+    /// until it is done (server time only), and a failed read leaves nothing booked. The
+    /// partners are empty when nothing was booked.
+    static func bookReadingPartners(on connection: PostgresConnection, _ order: OrderRecords.Order,
+                                    _ allocations: [OrderRecords.NewAllocation], generation: Int64?,
+                                    placed: [Placed]) throws -> (OrderRecords.Booking, [OrderCostRecords.Line]) {
+        let slots = placed.filter { $0.batchCost > 0 }.map(\.new.slotID)
+        guard let pool = order.pool, !slots.isEmpty else {
+            return (try book(on: connection, order, allocations, generation: generation), [])
+        }
+        return try brokerChecked {
+            let results = try connection.pipeline([
+                OrderRecords.bookStatement(order, allocations, generation: generation),
+                OrderCostRecords.partnersStatement(slotIDs: slots, pool: pool, excluding: order.id),
+            ])
+            let booking = try OrderRecords.booking(results[0], order, allocations, generation: generation)
+            guard case .booked = booking else { return (booking, []) }
+            return (booking, try results[1].map(OrderCostRecords.line))
+        }
+    }
+
+    /// A broker id that names no broker is the client's mistake (422 naming `broker_id`), never a 500.
+    private static func brokerChecked<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try OrderRecords.book(on: connection, order, allocations, generation: generation)
+            return try body()
         } catch let error as PostgresError where error.sqlState == PostgresError.foreignKeyViolation
             && error.constraint == "orders_broker_id_fkey" {
             throw ValidationFailure(field: "broker_id", message: "no broker with this id exists").httpError

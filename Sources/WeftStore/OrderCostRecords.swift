@@ -90,7 +90,7 @@ public enum OrderCostRecords {
         o.created_at, o.pool, a.slot_id, s.factory_id, s.capability, s.day, a.units, a.unit_cost, fc.setup_cost, fc.batch_cost, fc.batch_units
         """
 
-    static func line(_ row: PostgresRow) throws -> Line {
+    public static func line(_ row: PostgresRow) throws -> Line {
         Line(orderID: try row.decode(UUID.self, 0), createdAt: try row.decode(Date.self, 1), pool: try row.decode(String?.self, 2),
              slotID: try row.decode(Int64.self, 3), factoryID: try row.decode(UUID.self, 4), capability: try row.decode(String.self, 5),
              day: try row.decode(Day.self, 6), units: try row.decode(Int.self, 7), unitCost: try row.decode(Int64.self, 8),
@@ -130,11 +130,19 @@ public enum OrderCostRecords {
     public static func partners(on connection: PostgresConnection, slotIDs: [Int64], pool: String, excluding orderID: UUID,
                                 onlyBatchCost: Bool = true) throws -> [Line] {
         guard !slotIDs.isEmpty else { return [] }
-        return try connection.query("""
+        let statement = partnersStatement(slotIDs: slotIDs, pool: pool, excluding: orderID, onlyBatchCost: onlyBatchCost)
+        return try connection.query(statement.sql, binds: statement.binds).map(line)
+    }
+
+    /// ``partners(on:slotIDs:pool:excluding:onlyBatchCost:)``'s statement, for a pipeline; each
+    /// row of its result is a ``line(_:)``.
+    public static func partnersStatement(slotIDs: [Int64], pool: String, excluding orderID: UUID,
+                                         onlyBatchCost: Bool = true) -> PostgresConnection.Statement {
+        PostgresConnection.Statement("""
             SELECT a.order_id, \(lineColumns)
               FROM allocations a JOIN orders o ON o.id = a.order_id JOIN capacity_slots s ON s.id = a.slot_id
               JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
              WHERE a.slot_id = ANY($1) AND o.pool = $2 AND a.order_id <> $3 AND (NOT $4 OR fc.batch_cost > 0)
-            """, slotIDs, pool, orderID, onlyBatchCost).map(line)
+            """, slotIDs, pool, orderID, onlyBatchCost)
     }
 }

@@ -24,7 +24,15 @@ extension OrderRecords {
     /// ignored: the stored order carries the database's time.
     public static func book(on connection: PostgresConnection, _ order: Order, _ allocations: [NewAllocation],
                             generation: Int64?) throws -> Booking {
-        let rows = try connection.query("""
+        let statement = bookStatement(order, allocations, generation: generation)
+        return try booking(try connection.query(statement.sql, binds: statement.binds), order, allocations, generation: generation)
+    }
+
+    /// ``book(on:_:_:generation:)``'s one statement, for a caller that sends it in a
+    /// ``PostgresConnection/pipeline(_:)`` with reads after it; ``booking(_:_:_:generation:)``
+    /// reads its result.
+    public static func bookStatement(_ order: Order, _ allocations: [NewAllocation], generation: Int64?) -> PostgresConnection.Statement {
+        PostgresConnection.Statement("""
             WITH wanted AS (
                 SELECT * FROM unnest($17::int8[], $18::int8[], $19::int8[]) AS t(slot_id, units, unit_cost)
             ), locked AS (
@@ -53,6 +61,10 @@ extension OrderRecords {
                          order.maxUnitCost, order.regions, order.certifications, order.minLot, order.maxFactories,
                          order.priority, order.reference, order.status, order.allocatedUnits, order.unscheduledReason,
                          allocations.map(\.slotID), allocations.map { Int64($0.units) }, allocations.map(\.unitCost), generation, order.pool])
+    }
+
+    /// What the booking statement's `rows` say it did.
+    public static func booking(_ rows: PostgresResult, _ order: Order, _ allocations: [NewAllocation], generation: Int64?) throws -> Booking {
         var createdAt: Date?
         var written: [Int64: (id: Int64, createdAt: Date)] = [:]
         var current = generation ?? 0

@@ -11,6 +11,11 @@ extension PostgresConnection {
             self.sql = sql
             self.binds = binds
         }
+
+        public init(_ sql: String, binds: [any PostgresEncodable]) {
+            self.sql = sql
+            self.binds = binds
+        }
     }
 
     /// Runs independent statements in one round trip (libpq's pipeline mode): all are sent,

@@ -3,8 +3,10 @@ extension PostgresPool {
     /// this saves two round trips and a statement's row locks are released the moment it ends
     /// instead of a round trip later. Its one write must be its first statement; anything
     /// after it may only read, and sees the write already committed: if such a read fails,
-    /// the caller's error reports a write that did happen (the pooled booking reads its batch
-    /// partners this way; a client that must know retries with an Idempotency-Key).
+    /// the caller's error reports a write that did happen (a client that must know retries
+    /// with an Idempotency-Key). Statements sent together in one
+    /// ``PostgresConnection/pipeline(_:)`` are one implicit transaction, so a pipeline of a write
+    /// and reads commits or fails whole (the pooled booking reads its batch partners this way).
     ///
     /// Serialization failures and deadlocks are retried as ``transaction(_:maxAttempts:_:)``
     /// retries them (nothing was committed). A connection lost meanwhile is not retried: the
