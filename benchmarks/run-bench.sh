@@ -8,7 +8,11 @@
 # Target (issue 5): under 10 s end to end, peak memory under 1 GiB.
 # Usage: benchmarks/run-bench.sh [TIME_LIMIT_MS=7000] [ORDERS=10000] [FACTORIES=1000]
 # Environment: SCRATCH (release build folder, default .build-release), PORT (default 18090),
-# PERF_OUT (if set, `perf record -g` of the server during the run, written to that file).
+# PERF_OUT (if set, `perf record -g` of the server during the run, written to that file),
+# WEFT_POOLS=1 (order pooling: every factory capability states a batch cost of 2,000-20,000 and
+# a batch size of 50-400 units, a tenth of them unlimited, and 80 % of the orders name one of 8
+# pools of their capability; the score then includes batch costs, and the invariants include
+# the pool units per slot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
@@ -31,7 +35,8 @@ export DATABASE_URL=$(weft_pg_create_db weft_run)
 "$weft" migrate >/dev/null
 
 seed_start=$(date +%s.%N)
-psql -q -v ON_ERROR_STOP=1 -v orders="$orders" -v factories="$factories" "$DATABASE_URL" <<'SQL'
+pools=$([ "${WEFT_POOLS:-0}" = 1 ] && echo 1 || echo 0)
+psql -q -v ON_ERROR_STOP=1 -v orders="$orders" -v factories="$factories" -v pools="$pools" "$DATABASE_URL" <<'SQL'
 SELECT setseed(0.42);
 INSERT INTO brokers (name) VALUES ('Bench broker');
 -- Eight regions; a third of the factories hold ISO9001, a tenth IATF16949; 3 % are inactive.
@@ -55,7 +60,7 @@ SELECT fc.factory_id, fc.capability, current_date + d, 20 + (random() * 100)::in
 -- Orders: a mix of small and larger ones, due in 3..30 days, some with region, price,
 -- certification, lot and split limits; all unscheduled, as if submitted while nothing was free.
 INSERT INTO orders (broker_id, capability, quantity, due_date, release_date, max_unit_cost, regions, certifications,
-                    min_lot, max_factories, priority, reference, status)
+                    min_lot, max_factories, priority, reference, status, pool)
 SELECT (SELECT id FROM brokers LIMIT 1),
        (ARRAY['pcb.fab','cnc.milling','injection.molding','weaving','sewing'])[1 + g % 5],
        q, current_date + 3 + (random() * 27)::int, current_date,
@@ -65,15 +70,30 @@ SELECT (SELECT id FROM brokers LIMIT 1),
             ELSE '{}' END,
        CASE WHEN g % 10 = 7 THEN ARRAY['ISO9001'] ELSE '{}' END,
        CASE WHEN g % 4 = 0 THEN least(q, 25) ELSE 1 END,
-       2 + g % 7, 1 + (g * 13) % 5, 'B-' || g, 'unscheduled'
+       2 + g % 7, 1 + (g * 13) % 5, 'B-' || g, 'unscheduled',
+       -- With pools: 80 % of each capability's orders in one of 8 pools.
+       CASE WHEN :pools = 1 AND (g / 5) % 5 <> 0 THEN 'p' || (1 + (g / 25) % 8) END
   FROM (SELECT g, 20 + (random() * random() * 600)::int AS q FROM generate_series(1, :orders) g) o;
 ANALYZE;
 SQL
+if [ "${WEFT_POOLS:-0}" = 1 ]; then
+    # Batch terms per factory capability (the orders' pools are set as they are inserted: an
+    # order's pool never changes).
+    psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" <<'SQL'
+SELECT setseed(0.43);
+UPDATE factory_capabilities SET batch_cost = 2000 + (random() * 18000)::int,
+       batch_units = CASE WHEN random() < 0.1 THEN NULL ELSE 50 + (random() * 350)::int END;
+ANALYZE;
+SQL
+fi
 seed_end=$(date +%s.%N)
 psql -qAt "$DATABASE_URL" <<'SQL'
 SELECT 'seeded: ' || (SELECT count(*) FROM factories) || ' factories, ' || (SELECT count(*) FROM capacity_slots) || ' slots ('
        || (SELECT sum(units) FROM capacity_slots) || ' units), ' || (SELECT count(*) FROM orders) || ' orders ('
        || (SELECT sum(quantity) FROM orders) || ' units)';
+SELECT 'pooled: ' || count(*) FILTER (WHERE pool IS NOT NULL) || ' orders in ' || count(DISTINCT pool) || ' pools; '
+       || (SELECT count(*) FILTER (WHERE batch_cost > 0) FROM factory_capabilities) || ' factory capabilities with a batch cost'
+  FROM orders HAVING count(*) FILTER (WHERE pool IS NOT NULL) > 0;
 SQL
 printf 'seeding took %.1f s\n' "$(echo "$seed_end - $seed_start" | bc)"
 
@@ -121,6 +141,22 @@ SELECT 'slots whose allocated differs from their allocations: ' || count(*) FROM
  WHERE s.allocated <> coalesce((SELECT sum(units) FROM allocations a WHERE a.slot_id = s.id), 0);
 SELECT 'orders whose allocated_units differ from their allocations: ' || count(*) FROM orders o
  WHERE o.allocated_units <> coalesce((SELECT sum(units) FROM allocations a WHERE a.order_id = o.id), 0);
+SELECT 'slot pool units differing from the allocations: ' || count(*) FROM (
+    (SELECT slot_id, pool, units FROM slot_pool_units
+     EXCEPT SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE o.pool IS NOT NULL GROUP BY 1, 2)
+    UNION ALL
+    (SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE o.pool IS NOT NULL GROUP BY 1, 2
+     EXCEPT SELECT slot_id, pool, units FROM slot_pool_units)) d;
 SELECT 'orders by status: ' || string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status ORDER BY status) s;
 SELECT 'allocations written: ' || count(*) FROM allocations;
+SELECT 'batches: ' || count(*) || ' (slot, pool group) groups, ' || sum(n) || ' batches, mean fill '
+       || coalesce(round(avg(fill) FILTER (WHERE fill IS NOT NULL), 3)::text, '-') || ', '
+       || count(*) FILTER (WHERE orders > 1) || ' groups shared by 2 or more orders'
+  FROM (SELECT g.slot_id, ceil(g.units::numeric / coalesce(fc.batch_units, g.units)) AS n, g.orders,
+               CASE WHEN fc.batch_units IS NOT NULL THEN g.units::numeric / (ceil(g.units::numeric / fc.batch_units) * fc.batch_units) END AS fill
+          FROM (SELECT a.slot_id, coalesce(o.pool, o.id::text) AS grp, sum(a.units) AS units, count(*) AS orders
+                  FROM allocations a JOIN orders o ON o.id = a.order_id GROUP BY 1, 2) g
+          JOIN capacity_slots s ON s.id = g.slot_id
+          JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
+         WHERE fc.batch_cost > 0) b;
 SQL
