@@ -22,27 +22,37 @@ final class WriteGate: Sendable {
     }
 }
 
-/// A one-shot barrier: `wait()` suspends until `open()`.
+/// A one-shot barrier: `wait()` suspends until `open()`, or for at most `limit`: a run that
+/// fails before it reaches the gate never opens it, and the test must then fail, not hang.
+/// A wait that runs out records an issue and returns false.
 final class Latch: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Mutex<(open: Bool, waiters: [UUID: CheckedContinuation<Bool, Never>])>((false, [:]))
 
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let resume = state.withLock { state -> Bool in
+    @discardableResult
+    func wait(atMost limit: Duration = .seconds(300), sourceLocation: SourceLocation = #_sourceLocation) async -> Bool {
+        let id = UUID()
+        let opened = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
                 if state.open { return true }
-                state.waiters.append(continuation)
+                state.waiters[id] = continuation
                 return false
             }
-            if resume { continuation.resume() }
+            if resumeNow { return continuation.resume(returning: true) }
+            Task { [self] in
+                try? await Task.sleep(for: limit)
+                state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+            }
         }
+        if !opened { Issue.record("the latch was not opened within \(limit)", sourceLocation: sourceLocation) }
+        return opened
     }
 
     func open() {
         state.withLock { state in
             state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }.forEach { $0.resume() }
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }.forEach { $0.resume(returning: true) }
     }
 }
 

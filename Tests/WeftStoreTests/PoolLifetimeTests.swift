@@ -23,7 +23,11 @@ struct PoolLifetimeTests {
             let held = Latch(count: n)
             for _ in 0..<n {
                 group.addTask {
-                    try await pool.withConnection { _ in held.arriveAndWait() }
+                    try await pool.withConnection { _ in
+                        // Bounded: if another caller's connection fails to open, it never
+                        // arrives, and this one must fail rather than wait for ever.
+                        guard held.arriveAndWait(atMost: 120) else { throw NotEveryConnectionOpened() }
+                    }
                 }
             }
             try await group.waitForAll()
@@ -66,18 +70,25 @@ struct PoolLifetimeTests {
     }
 }
 
-/// `count` parties meet: each blocks (on a pool thread) until all have arrived.
+struct NotEveryConnectionOpened: Error {}
+
+/// `count` parties meet: each blocks (on a pool thread) until all have arrived, or until
+/// `seconds` have passed (then false).
 private final class Latch: @unchecked Sendable {
     private let condition = NSCondition()
     private var waiting: Int
 
     init(count: Int) { waiting = count }
 
-    func arriveAndWait() {
+    func arriveAndWait(atMost seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
         condition.lock()
+        defer { condition.unlock() }
         waiting -= 1
         if waiting == 0 { condition.broadcast() }
-        while waiting > 0 { condition.wait() }
-        condition.unlock()
+        while waiting > 0 {
+            if !condition.wait(until: deadline) { return waiting <= 0 }
+        }
+        return true
     }
 }

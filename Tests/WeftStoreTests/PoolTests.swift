@@ -177,7 +177,8 @@ struct ConnectionHolder: Sendable {
             try await pool.withConnection { _ in
                 heldContinuation.yield()
                 heldContinuation.finish()
-                gate.wait()
+                // Bounded, so a test that fails before releasing does not keep a thread for ever.
+                _ = gate.wait(timeout: .now() + 300)
             }
         }
         var iterator = held.makeAsyncIterator()

@@ -5,14 +5,27 @@ import WeftStore
 /// Gives each test suite its own fresh database in the cluster named by
 /// `WEFT_TEST_DATABASE_URL` (scripts/test starts a private one and sets it).
 public enum TestDatabase {
-    /// The server-level URL tests create their databases from.
+    /// The server-level URL tests create their databases from. Unless it sets its own, it gets
+    /// a connect timeout of 60 s, and so does every URL derived from it: the whole suite opens
+    /// its connections at once, and on two loaded cores PostgreSQL took over libpq's usual 5 s
+    /// to start some of the sessions (a CI rehearsal failed four tests that way). How fast a
+    /// connection opens is for benchmarks; the tests check what happens once it is open.
     public static var adminURL: String {
         get throws {
             guard let url = ProcessInfo.processInfo.environment["WEFT_TEST_DATABASE_URL"], !url.isEmpty else {
                 throw TestDatabaseError.notConfigured
             }
-            return url
+            return withConnectTimeout(url, seconds: 60)
         }
+    }
+
+    /// `url` with `connect_timeout` set, unless it already has one.
+    static func withConnectTimeout(_ url: String, seconds: Int) -> String {
+        guard !url.contains("connect_timeout") else { return url }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return url + (url.contains("?") ? "&" : "?") + "connect_timeout=\(seconds)"
+        }
+        return url + " connect_timeout=\(seconds)"
     }
 
     /// A new empty database; returns its connection string.
