@@ -171,9 +171,25 @@ struct ConnectionHolder: Sendable {
     private let lease: Task<Void, any Error>
 
     static func hold(_ pool: PostgresPool) async throws -> ConnectionHolder {
+        // Open the connection first. A lease that waits for a connection to open is subject
+        // to the pool's lease timeout (200 ms in one test), which opening a connection on a
+        // loaded machine can outlast; the open goes on and parks the connection in the pool,
+        // so a later attempt finds it. Setting up, not the behaviour under test.
+        for attempt in 1...100 {
+            do {
+                try await pool.query("SELECT 1")
+                break
+            } catch let error as PostgresError where error.kind == .poolTimeout && attempt < 100 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
         let gate = DispatchSemaphore(value: 0)
         let (held, heldContinuation) = AsyncStream<Void>.makeStream()
         let lease = Task {
+            // A lease that fails before its body runs ends the stream too: an AsyncStream does
+            // not finish when its continuation is dropped, so `next()` below would wait for ever
+            // (found by the perf engineer: the suite hung here at load 12-20).
+            defer { heldContinuation.finish() }
             try await pool.withConnection { _ in
                 heldContinuation.yield()
                 heldContinuation.finish()
