@@ -39,6 +39,18 @@ public struct Settings: Sendable, Equatable {
     public var maxIdleTime: Duration?
     /// How long an order's Idempotency-Key is remembered (`WEFT_IDEMPOTENCY_TTL_SECONDS`, default 24 h).
     public var idempotencyTTLSeconds: Int
+    /// Which executable runs the schedule runs' exact step (`WEFT_MIP_WORKER`).
+    public var mipWorker: MIPWorkerSetting
+
+    /// `WEFT_MIP_WORKER`: the exact step's worker process (CBC).
+    public enum MIPWorkerSetting: Sendable, Equatable {
+        /// Unset: `weft-mip-worker` beside the `weft` binary, if it is there.
+        case besideWeft
+        /// `off`: no exact step.
+        case off
+        /// An executable file, checked at start-up.
+        case path(String)
+    }
 
     /// Allowed values, shared by the flags' checks and the variables'.
     public enum Allowed {
@@ -57,6 +69,7 @@ public struct Settings: Sendable, Equatable {
         public static let connectionLifetimeSeconds = 0...604_800
         /// A minute to a year.
         public static let idempotencyTTLSeconds = 60...31_536_000
+        public static let mipWorker = "must be off or the path of an executable file"
 
         public static func wholeNumber(_ range: ClosedRange<Int>) -> String {
             "must be a whole number from \(range.lowerBound) to \(range.upperBound)"
@@ -108,6 +121,7 @@ public struct Settings: Sendable, Equatable {
         let ageSeconds = try env.int("WEFT_DB_MAX_CONNECTION_AGE_SECONDS", Allowed.connectionLifetimeSeconds) ?? 1_800
         let idleSeconds = try env.int("WEFT_DB_MAX_IDLE_SECONDS", Allowed.connectionLifetimeSeconds) ?? 300
         idempotencyTTLSeconds = try env.int("WEFT_IDEMPOTENCY_TTL_SECONDS", Allowed.idempotencyTTLSeconds) ?? 86_400
+        mipWorker = try env.mipWorker("WEFT_MIP_WORKER")
         requestStatementTimeout = requestMs > 0 ? .milliseconds(requestMs) : nil
         longStatementTimeout = longMs > 0 ? .milliseconds(longMs) : nil
         maxConnectionAge = ageSeconds > 0 ? .seconds(ageSeconds) : nil
@@ -162,6 +176,19 @@ public struct SettingsReader: Sendable {
             throw SettingError(name, text, Settings.Allowed.number(range))
         }
         return value
+    }
+
+    /// `off` (any case), an executable file (not a folder), or unset.
+    public func mipWorker(_ name: String) throws(SettingError) -> Settings.MIPWorkerSetting {
+        guard let text = string(name) else { return .besideWeft }
+        let value = text.trimmingCharacters(in: .whitespaces)
+        if value.lowercased() == "off" { return .off }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: value, isDirectory: &isFolder), !isFolder.boolValue,
+              FileManager.default.isExecutableFile(atPath: value) else {
+            throw SettingError(name, text, Settings.Allowed.mipWorker)
+        }
+        return .path(value)
     }
 
     public func oneOf(_ name: String, _ allowed: [String]) throws(SettingError) -> String? {

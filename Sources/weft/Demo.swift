@@ -37,7 +37,7 @@ struct Demo: AsyncParsableCommand {
         try await migrations.migrate(on: pool)
         let app = WeftApp(context: AppContext(pool: pool, migrations: migrations,
                                               configuration: AppConfiguration(freezeDays: settings.freezeDays,
-                                                                              mipSolver: MIPWorker.solver(logger: logger)),
+                                                                              mipSolver: MIPWorker.solver(settings.mipWorker, logger: logger)),
                                               logger: logger))
         let (host, port) = (settings.host, settings.port)
         let dashboard = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/dashboard"

@@ -67,7 +67,7 @@ struct Serve: AsyncParsableCommand {
             configuration: AppConfiguration(freezeDays: settings.freezeDays, openAPIPath: openAPIPath,
                                             runInterval: runInterval, rateLimit: settings.rateLimit,
                                             idempotencyTTLSeconds: settings.idempotencyTTLSeconds,
-                                            mipSolver: MIPWorker.solver(logger: logger)),
+                                            mipSolver: MIPWorker.solver(settings.mipWorker, logger: logger)),
             logger: logger, reportsPool: reportsPool))
         if reportsPool != nil { logger.info("reports read from WEFT_REPORTS_DATABASE_URL") }
         let runs = app.context.runs

@@ -20,6 +20,8 @@ struct ServeStartupTests {
         ("WEFT_DB_POOL_SIZE", "0", "weft: WEFT_DB_POOL_SIZE=0 is not allowed: must be a whole number from 1 to 500"),
         ("WEFT_FREEZE_DAYS", "100000", "weft: WEFT_FREEZE_DAYS=100000 is not allowed: must be a whole number from 0 to 365"),
         ("WEFT_LOG_LEVEL", "loud", "weft: WEFT_LOG_LEVEL=loud is not allowed: must be one of trace, debug, info, notice, warning, error, critical"),
+        ("WEFT_MIP_WORKER", "/nonexistent/weft-mip-worker",
+         "weft: WEFT_MIP_WORKER=/nonexistent/weft-mip-worker is not allowed: must be off or the path of an executable file"),
     ])
     func badVariableStopsStartUpWithOneLine(_ name: String, _ value: String, _ line: String) async throws {
         let binary = try Self.binary()

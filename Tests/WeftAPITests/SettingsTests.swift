@@ -16,6 +16,7 @@ struct SettingsTests {
         #expect(settings.requestStatementTimeout == .seconds(15) && settings.longStatementTimeout == .seconds(300))
         #expect(settings.maxConnectionAge == .seconds(1_800) && settings.maxIdleTime == .seconds(300))
         #expect(settings.idempotencyTTLSeconds == 86_400)
+        #expect(settings.mipWorker == .besideWeft)
     }
 
     @Test func databaseLimitsAndTheIdempotencyTTLAreRead() throws {
@@ -96,6 +97,32 @@ struct SettingsTests {
             _ = try Settings(environment: [name: value])
         } catch {
             #expect(error.description == line)
+        }
+    }
+
+    /// `WEFT_MIP_WORKER`: `off`, an executable file, or unset; a missing file, a folder or a
+    /// file that is not executable stops start-up with one line, like every other bad value.
+    @Test func theMIPWorkerIsOffAnExecutableOrRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("weft-settings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let executable = folder.appendingPathComponent("worker").path
+        let plain = folder.appendingPathComponent("plain").path
+        #expect(FileManager.default.createFile(atPath: executable, contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755]))
+        #expect(FileManager.default.createFile(atPath: plain, contents: Data(), attributes: [.posixPermissions: 0o644]))
+
+        #expect(try Settings(environment: ["WEFT_MIP_WORKER": "OFF"]).mipWorker == .off)
+        #expect(try Settings(environment: ["WEFT_MIP_WORKER": ""]).mipWorker == .besideWeft)
+        #expect(try Settings(environment: ["WEFT_MIP_WORKER": executable]).mipWorker == .path(executable))
+        let missing = folder.appendingPathComponent("missing").path
+        for value in [missing, plain, folder.path, "of"] {
+            do {
+                _ = try Settings(environment: ["WEFT_MIP_WORKER": value])
+                Issue.record("WEFT_MIP_WORKER=\(value): accepted")
+            } catch {
+                let shown = value.count > 40 ? String(value.prefix(40)) + "…" : value
+                #expect(error.description == "WEFT_MIP_WORKER=\(shown) is not allowed: must be off or the path of an executable file")
+            }
         }
     }
 
