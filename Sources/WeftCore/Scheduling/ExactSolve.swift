@@ -53,7 +53,8 @@ extension Scheduling {
         } else {
             var weights = [Double](repeating: 0, count: model.columns.count)
             for i in 0..<model.xCount { weights[model.xColumn[i]] = -Double(model.priority[model.xOrder[i]]) }
-            let r = runMIP(model, solver: solver, objective: weights, extraRow: nil, start: startValues, seconds: left() * 0.5, nodes: nodeLimit)
+            let r = runMIP(model, solver: solver, objective: weights, extraRow: nil, start: startValues, seconds: left() * 0.5,
+                           nodes: nodeLimit, costStage: false)
             outcome.nodes += r.nodes
             outcome.failure = r.failure
             if let values = r.values {
@@ -79,7 +80,8 @@ extension Scheduling {
         for i in 0..<model.xCount { row.append((model.xColumn[i], Double(model.priority[model.xOrder[i]]))) }
         for (i, c) in model.columns.enumerated() { weights[i] = c.cost }
         let seed = stageOneValues ?? startValues
-        let r = runMIP(model, solver: solver, objective: weights, extraRow: (row, Double(servedTarget)), start: seed, seconds: left(), nodes: nodeLimit)
+        let r = runMIP(model, solver: solver, objective: weights, extraRow: (row, Double(servedTarget)), start: seed, seconds: left(),
+                       nodes: nodeLimit, costStage: true)
         outcome.nodes += r.nodes
         outcome.failure = outcome.failure ?? r.failure
         if let values = r.values { outcome.plan = model.plan(from: values, index: index) }
@@ -103,11 +105,14 @@ extension Scheduling {
     }
 
     /// One solve of `model` with the given objective (minimised), optionally one more row
-    /// `Σ entries ≥ lower`, a MIP start and a time limit, by `solver`.
+    /// `Σ entries ≥ lower`, a MIP start and a time limit, by `solver`; `costStage`: stage 2
+    /// (see ``ExactModel/solverParameters(costStage:)``).
     static func runMIP(_ model: ExactModel, solver: any MIPSolver, objective: [Double], extraRow: ([(Int, Double)], Double)?,
-                       start: [Double]?, seconds limit: Double, nodes: Int? = nil) -> MIPResult {
+                       start: [Double]?, seconds limit: Double, nodes: Int? = nil, costStage: Bool) -> MIPResult {
         guard limit > 0.01 else { return .nothing }
-        return solver.solve(model.mipProblem(objective: objective, extraRow: extraRow, start: start, seconds: limit, nodes: nodes))
+        var problem = model.mipProblem(objective: objective, extraRow: extraRow, start: start, seconds: limit, nodes: nodes)
+        problem.parameters = model.solverParameters(costStage: costStage)
+        return solver.solve(problem)
     }
 }
 
@@ -148,4 +153,17 @@ extension ExactModel {
                                      rowLower: rowLower.map(clamp), rowUpper: rowUpper.map(clamp), start: start.flatMap { $0.count == n ? $0 : nil },
                                      seconds: seconds, nodeLimit: nodes)
     }
+
+    /// CBC settings for one stage of this model, after the solver's own (so they win): no
+    /// cutting planes in stage 2 (least cost) unless the model has batch columns. Stage 1 (most
+    /// units served) keeps them: with them the sweep's stage-1 MIPs were proven in 0–4 nodes,
+    /// without them in up to 58. In stage 2 without batches the linking rows already make the
+    /// LP relaxation close (CBC's cuts moved its bound by 0.01–0.6 % on the sweep's MIPs) and
+    /// the cut loop took most of a loaded 2 s solve: with the same 0.5 s of CPU, `cuts=off`
+    /// found a better plan than `passCuts=5` on 9 of the 11 such MIPs that neither proved (the
+    /// same on 1, 0.4 % worse on 1), proved s27, and proved every one `passCuts=5` proved. With
+    /// batches (big-M rows) the cuts are what the bound is made of (without them 4–41 % weaker
+    /// on the pooled shapes, and s11 unproven): those keep the solver's `passCuts=5`. See
+    /// benchmarks/README.md, "Small instances".
+    func solverParameters(costStage: Bool) -> [String] { costStage && batchColumn.isEmpty ? ["cuts=off"] : [] }
 }

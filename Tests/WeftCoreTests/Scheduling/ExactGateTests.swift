@@ -29,4 +29,15 @@ struct ExactGateTests {
         #expect(run(seconds: 1) { $0.rootBoundColumnLimit = 1_000_000 }.map(\.rootOnly) == true)
         #expect(run(seconds: 1, workers: 1) { $0.rootBoundColumnLimit = 1_000_000 } == nil)
     }
+
+    @Test("CBC's cutting planes: off in the cost stage of models without batches, kept in stage 1 and wherever batches are")
+    func cutsPerStage() throws {
+        for (shape, batches) in [(Scheduling.InstanceShape.largeOrders, false), (.mixed, false), (.pooled, true), (.pcbSample, true)] {
+            let p = Scheduling.generateInstance(Scheduling.InstanceSpec(shape: shape, orders: 12, factories: 4, days: 4, seed: 3))
+            let model = try #require(ExactModel(ProblemIndex(p), columnLimit: 100_000))
+            #expect(!model.batchColumn.isEmpty == batches, "\(shape)")
+            #expect(model.solverParameters(costStage: true) == (batches ? [] : ["cuts=off"]), "\(shape)")
+            #expect(model.solverParameters(costStage: false) == [], "\(shape)")
+        }
+    }
 }
