@@ -101,6 +101,7 @@ struct PoolTests {
         // A wait generous enough for a loaded machine to serve the queue below within it.
         let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 1, leaseTimeout: .seconds(5))
         defer { pool.close() }
+        try await ConnectionHolder.openFirstConnection(pool)
         // Eight callers queue for the one connection; each is served long before 5 s.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 { group.addTask { try await pool.query("SELECT 1") } }
@@ -171,18 +172,7 @@ struct ConnectionHolder: Sendable {
     private let lease: Task<Void, any Error>
 
     static func hold(_ pool: PostgresPool) async throws -> ConnectionHolder {
-        // Open the connection first. A lease that waits for a connection to open is subject
-        // to the pool's lease timeout (200 ms in one test), which opening a connection on a
-        // loaded machine can outlast; the open goes on and parks the connection in the pool,
-        // so a later attempt finds it. Setting up, not the behaviour under test.
-        for attempt in 1...100 {
-            do {
-                try await pool.query("SELECT 1")
-                break
-            } catch let error as PostgresError where error.kind == .poolTimeout && attempt < 100 {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-        }
+        try await openFirstConnection(pool)
         let gate = DispatchSemaphore(value: 0)
         let (held, heldContinuation) = AsyncStream<Void>.makeStream()
         let lease = Task {
@@ -201,6 +191,21 @@ struct ConnectionHolder: Sendable {
         // The lease has begun (or failed: then `value` throws why).
         if await iterator.next() == nil { try await lease.value }
         return ConnectionHolder(gate: gate, lease: lease)
+    }
+
+    /// Opens a pool's first connection. A lease that waits for a connection to open is subject
+    /// to the pool's lease timeout (200 ms or 5 s in these tests), which opening a connection
+    /// on a loaded machine can outlast; the open goes on and parks the connection in the pool,
+    /// so a later attempt finds it. Setting up, not the behaviour under test: at most 100 tries.
+    static func openFirstConnection(_ pool: PostgresPool) async throws {
+        for attempt in 1...100 {
+            do {
+                try await pool.query("SELECT 1")
+                return
+            } catch let error as PostgresError where error.kind == .poolTimeout && attempt < 100 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     /// Lets the connection go and waits until it is back in the pool.
