@@ -77,16 +77,7 @@ SQL
     psql -qAt "$DATABASE_URL" <<SQL
 SELECT 'orders stored: ' || count(*) || ' (201s seen by wrk: $created)' FROM orders;
 SELECT 'duplicated references: ' || count(*) FROM (SELECT reference FROM orders GROUP BY reference HAVING count(*) > 1) d;
-SELECT 'overbooked slots: ' || count(*) FROM capacity_slots WHERE allocated > units;
-SELECT 'slots whose allocated differs from their allocations: ' || count(*) FROM capacity_slots s
- WHERE s.allocated <> coalesce((SELECT sum(units) FROM allocations a WHERE a.slot_id = s.id), 0);
-SELECT 'slot pool units differing from the allocations: ' || count(*) FROM (
-    (SELECT slot_id, pool, units FROM slot_pool_units
-     EXCEPT SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE o.pool IS NOT NULL GROUP BY 1, 2)
-    UNION ALL
-    (SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE o.pool IS NOT NULL GROUP BY 1, 2
-     EXCEPT SELECT slot_id, pool, units FROM slot_pool_units)) d;
-SELECT 'orders by status: ' || string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status ORDER BY status) s;
+\i benchmarks/lib/allocation-invariants.sql
 SELECT 'capacity used: ' || round(100.0 * sum(allocated) / sum(units), 1) || '%' FROM capacity_slots;
 SELECT 'pooled orders: ' || count(DISTINCT o.id) FILTER (WHERE o.pool IS NOT NULL) || ', sharing a batch with another order: '
        || count(DISTINCT a.order_id) FILTER (WHERE p.units > a.units) FROM orders o

@@ -136,18 +136,7 @@ printf 'wall time POST -> finished: %.2f s (target < 10 s)\n' "$(echo "$end - $s
 printf 'server RSS: %d MiB before the run, peak %d MiB (target < 1024 MiB)\n' $((rss_before / 1024)) $((peak / 1024))
 
 psql -qAt "$DATABASE_URL" <<'SQL'
-SELECT 'overbooked slots: ' || count(*) FROM capacity_slots WHERE allocated > units;
-SELECT 'slots whose allocated differs from their allocations: ' || count(*) FROM capacity_slots s
- WHERE s.allocated <> coalesce((SELECT sum(units) FROM allocations a WHERE a.slot_id = s.id), 0);
-SELECT 'orders whose allocated_units differ from their allocations: ' || count(*) FROM orders o
- WHERE o.allocated_units <> coalesce((SELECT sum(units) FROM allocations a WHERE a.order_id = o.id), 0);
-SELECT 'slot pool units differing from the allocations: ' || count(*) FROM (
-    (SELECT slot_id, pool, units FROM slot_pool_units
-     EXCEPT SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE o.pool IS NOT NULL GROUP BY 1, 2)
-    UNION ALL
-    (SELECT a.slot_id, o.pool, sum(a.units) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE o.pool IS NOT NULL GROUP BY 1, 2
-     EXCEPT SELECT slot_id, pool, units FROM slot_pool_units)) d;
-SELECT 'orders by status: ' || string_agg(status || '=' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY status ORDER BY status) s;
+\i benchmarks/lib/allocation-invariants.sql
 SELECT 'allocations written: ' || count(*) FROM allocations;
 SELECT 'batches: ' || count(*) || ' (slot, pool group) groups, ' || sum(n) || ' batches, mean fill '
        || coalesce(round(avg(fill) FILTER (WHERE fill IS NOT NULL), 3)::text, '-') || ', '
