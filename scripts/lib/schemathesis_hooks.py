@@ -211,6 +211,13 @@ def _repair_api_key(body):
 @schemathesis.hook
 def before_call(context, case, kwargs):
     label = f"{case.method.upper()} {case.operation.path}"
+    # A link schemathesis infers from a response field that is null (an admin key's broker_id)
+    # fills a query id with the text "None", which is rightly refused (422). Such a value is
+    # the link's artefact, not generated data: send the request without it.
+    if isinstance(case.query, dict):
+        for name in ("broker_id", "factory_id"):
+            if case.query.get(name, "") in (None, "None"):
+                del case.query[name]
     if CURSOR and isinstance(case.query, dict) and isinstance(case.query.get("cursor"), str) \
             and re.fullmatch(r"[A-Za-z0-9_-]+", case.query["cursor"]):
         case.query["cursor"] = ALLOCATION_CURSOR if label == "GET /v1/factories/{id}/allocations" else CURSOR
