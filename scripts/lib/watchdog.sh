@@ -11,6 +11,13 @@ weft_descendants() {
     done
 }
 
+# weft_stop_tree PID SIGNAL: sends SIGNAL to every descendant of PID, then TERM to PID.
+weft_stop_tree() {
+    local p
+    for p in $(weft_descendants "$1"); do kill "-$2" "$p" 2>/dev/null || true; done
+    kill -TERM "$1" 2>/dev/null || true
+}
+
 weft_watchdog() {
     local pid=$1 limit=$2 seconds=$2 p
     while [ "$seconds" -gt 0 ]; do
@@ -34,6 +41,5 @@ weft_watchdog() {
         timeout 30 psql "$WEFT_TEST_DATABASE_URL" -Atc \
             "select datname, state, wait_event_type, wait_event, left(query, 120), now() - query_start from pg_stat_activity order by query_start" >&2 || true
     fi
-    for p in $(weft_descendants "$pid"); do kill -KILL "$p" 2>/dev/null || true; done
-    kill -TERM "$pid" 2>/dev/null || true
+    weft_stop_tree "$pid" KILL
 }
