@@ -1,18 +1,26 @@
 extension SolverState {
-    /// Construction candidates for problems whose orders share batches, each built like the
-    /// pooling-aware greedy (the starting plan kept, every order without units placed exactly
-    /// where it adds least at that moment, so it fills batches of its pool already open before
-    /// opening new ones) in one of two orders:
-    /// - priority, then due date (``Scheduling/marginalGreedy(_:)``'s order): the search never
-    ///   starts worse than that baseline;
+    /// Construction candidates for problems whose orders share batches, all keeping the starting
+    /// plan and placing every order without units, the better finished one returned (nil when
+    /// stopped before any finished):
     /// - pool by pool (pools with the most units first), each pool's orders by priority, then
-    ///   due date, orders without a pool last: a pool's orders come one after the other, so each
-    ///   fills the room the previous ones left and the pool gathers into full batches before
-    ///   other pools take the capacity.
-    /// Returns the better of the two finished ones (nil when stopped before either finished).
+    ///   due date, orders without a pool last, each order of a pool placed as if batches were
+    ///   paid per unit (``SolverState/placeAmortized(_:)``): the pool fills the slots where a
+    ///   full batch is cheapest per unit before any other, instead of opening its first batch
+    ///   where a batch is cheapest outright, so it gathers into full batches at the factories
+    ///   with the least batch cost per unit. Then each order of a pool is re-placed at its real
+    ///   cost (never for the worse), which moves orders out of the part-filled last batches into
+    ///   room left elsewhere. First, because on large problems it is often the only one finished;
+    /// - the pooling-aware greedy (each order placed exactly where it adds least at that moment,
+    ///   so it fills batches of its pool already open before opening new ones) in
+    ///   ``Scheduling/marginalGreedy(_:)``'s order (priority, then due date): the search never
+    ///   starts worse than that baseline;
+    /// - the same pool by pool: a pool's orders come one after the other, so each fills the room
+    ///   the previous ones left.
     func poolGatheringStart(shouldStop: () -> Bool) -> SolverState? {
         var best: SolverState? = nil
-        for order in [greedyOrder(), poolOrder()] {
+        let pooled = poolOrder()
+        let groups = index.groups
+        for (order, amortized) in [(pooled, true), (greedyOrder(), false), (pooled, false)] {
             var candidate = SolverState(index: index)
             candidate.nodeLimit = nodeLimit
             candidate.focus = focus
@@ -20,9 +28,19 @@ extension SolverState {
             var finished = true
             for (i, o) in order.enumerated() where candidate.alloc[o].isEmpty {
                 if i & 31 == 31 && shouldStop() { finished = false; break }
-                candidate.place(o)
+                if amortized && groups.members[groups.groupOfOrder[o]].count > 1 {
+                    candidate.placeAmortized(o)
+                } else {
+                    candidate.place(o)
+                }
             }
             guard finished, (0..<orderCount).allSatisfy({ candidate.meetsFloor($0) }) else { break }
+            if amortized {
+                for (i, o) in order.enumerated() where groups.members[groups.groupOfOrder[o]].count > 1 {
+                    if i & 31 == 31 && shouldStop() { break }
+                    Search.replaceIfBetter(&candidate, o)
+                }
+            }
             if best == nil || candidate.score < best!.score { best = candidate }
         }
         return best

@@ -4,9 +4,10 @@
 /// plan, then every order re-placed in turn by the exact single-order placer (each step can only
 /// improve that order and leaves the others alone, so the score never gets worse); the starting
 /// plan re-placed the same way; a fresh plan placing every order by priority and tightness, kept
-/// only if it honours every stability floor; with pools, right after the first, two
-/// pooling-aware greedy plans (``SolverState/poolGatheringStart(shouldStop:)``). All but the
-/// first are skipped when time is short.
+/// only if it honours every stability floor; with pools, before the first is polished, three
+/// pool-gathering plans (``SolverState/poolGatheringStart(shouldStop:)``), the first of them
+/// filling each pool into the batches cheapest per unit. All but the naive greedy are skipped
+/// when time is short.
 ///
 /// **Improvement.** Repeatedly remove the movable units of a few related orders (same factory,
 /// competitors for a short order's slots, the costliest relative to their ideal, or random) and
@@ -54,13 +55,21 @@ struct Search {
     /// cuts the optional parts short when time runs out; a valid start is always produced.
     mutating func construct(shouldStop: () -> Bool = { false }) {
         // (1) The naive greedy from the starting plan (it only adds units, so floors hold),
-        // polished by re-placing each order exactly: the search never starts below the baseline
-        // it is compared with. Always built; the polish stops when time runs out.
+        // polished by re-placing each order exactly (with pools, the better pool-gathering plan
+        // is polished instead): the search never starts below the baseline it is compared with.
+        // Always built; the polish stops when time runs out.
         var best = SolverState(index: state.index)
         best.nodeLimit = state.nodeLimit
         best.focus = state.focus
         best.loadStart()
         best.naiveFill(orders: best.greedyOrder())
+        // With pools, first the pool-gathering candidates (Search+Pools), before the polish and
+        // the candidates below take the time: on large pooled problems they are the better start
+        // by far and often the only one finished.
+        if state.index.sharesBatches && !shouldStop(), let pooled = best.poolGatheringStart(shouldStop: shouldStop),
+           pooled.score < best.score {
+            best = pooled
+        }
         // Short orders first: they gain the most from an exact placement.
         let polishOrder = best.greedyOrder().enumerated().sorted { a, b in
             let sa = best.missing(a.element) > 0, sb = best.missing(b.element) > 0
@@ -69,12 +78,6 @@ struct Search {
         for (i, o) in polishOrder.enumerated() {
             if i & 31 == 31 && shouldStop() { break }
             Search.replaceIfBetter(&best, o)
-        }
-        // With pools, first the pooling-aware greedy and a pool-by-pool construction
-        // (Search+Pools), before the candidates below take the time.
-        if state.index.sharesBatches && !shouldStop(), let pooled = best.poolGatheringStart(shouldStop: shouldStop),
-           pooled.score < best.score {
-            best = pooled
         }
 
         // The yardstick for the "worst cost" neighbourhood: each order alone in empty capacity.

@@ -220,6 +220,27 @@ struct SolverState {
         return narrowed
     }
 
+    /// Places order o (no movable units) as if each batch were paid per unit: every candidate
+    /// factory's batch cost becomes its batch cost per unit (batch cost ÷ batch units; with
+    /// unlimited batches, ÷ its largest candidate slot) added to each unit's cost, and no batch
+    /// is rounded up. An order of a pool then goes where a full batch is cheapest per unit, as
+    /// if the rest of its batch were filled by the other orders of its pool: placed one after
+    /// another, a pool's orders fill the slots with the least batch cost per unit first (see
+    /// ``SolverState/poolGatheringStart(shouldStop:)``). The plan is scored at its real cost.
+    @discardableResult
+    mutating func placeAmortized(_ o: Int) -> Bool {
+        var cands = focused(o)
+        for f in 0..<cands.count where cands.batchCost[f] > 0 {
+            let range = cands.segStart[f]..<cands.segStart[f + 1]
+            var size = cands.batchUnits[f]
+            if size == 0 { for i in range { size = max(size, index.capacity[cands.segSlot[i]]) } }
+            let rate = Int64((Double(cands.batchCost[f]) / Double(max(1, size))).rounded())
+            for i in range { cands.segPrice[i] += rate }
+            cands.batchCost[f] = 0
+        }
+        return place(o, cands, realCost: false)
+    }
+
     private mutating func place(_ o: Int, _ cands: CandidateSet, realCost: Bool) -> Bool {
         let order = index.problem.orders[o]
         let want = max(0, order.quantity - index.pinnedByOrder[o])

@@ -104,6 +104,33 @@ struct PooledSolverTests {
         #expect(result.violations.isEmpty)
     }
 
+    @Test("construction gathers a pool where a full batch is cheapest per unit, not where one batch is cheapest")
+    func gathersAtLeastBatchCostPerUnit() {
+        // f0: batches of 2 for 60 (30 a unit); f1: batches of 8 for 200 (25 a unit). Four orders
+        // of 2 in one pool: each alone is cheapest at f0 (60 < 200), so placing them one after
+        // another at their least marginal cost opens four batches there (240); together they
+        // fill one batch at f1 (200), the optimum.
+        let d = Day(ordinal: 20_000)
+        let factories = [Scheduling.Factory(id: "f0", region: "A", batchCost: 60, batchUnits: 2),
+                         Scheduling.Factory(id: "f1", region: "A", batchCost: 200, batchUnits: 8)]
+        let slots = [Scheduling.Slot(id: "s0", factory: 0, day: d, units: 8, unitCost: 1),
+                     Scheduling.Slot(id: "s1", factory: 1, day: d, units: 8, unitCost: 1)]
+        let orders = (0..<4).map { Scheduling.Order(id: "o\($0)", quantity: 2, dueDate: d.adding(days: 3), releaseDate: d, pool: "p") }
+        let p = Scheduling.Problem(capability: "pcb.fab", asOf: d, factories: factories, slots: slots, orders: orders)
+        let optimum = exhaustiveOptimum(p)
+        #expect(optimum == Scheduling.Score(hard: 0, unserved: 0, cost: 8 + 200))
+        #expect(Scheduling.verify(p, plan: Scheduling.marginalGreedy(p)).score.cost == 8 + 240)
+        // Construction alone (no search step) reaches the optimum, every order in the one batch.
+        var search = Search(index: ProblemIndex(p), seed: 1)
+        search.construct()
+        #expect(search.state.score == optimum)
+        #expect(search.state.plan().allSatisfy { $0.slot == 1 })
+        let result = Scheduling.solve(p, options: .init(seed: 1, maxIterations: 0, workers: 1))
+        #expect(result.violations.isEmpty)
+        #expect(result.scoreAfter == optimum)
+        #expect(result.optimal)
+    }
+
     @Test("solver equals the exhaustive optimum on tiny pooled instances; both bounds stay below it")
     func exhaustive() {
         var rng = Scheduling.SeededRandom(seed: 77)
