@@ -50,7 +50,12 @@ extension DemoNetwork {
             "name": name, "region": region.code, "lat": (city.lat * 100 + Double(random.int(in: -9...9))).rounded() / 100,
             "lon": (city.lon * 100 + Double(random.int(in: -9...9))).rounded() / 100, "lead_days": leadDays,
             "certifications": certifications.sorted(),
-            "capabilities": lines.map { ["capability": $0.spec.code, "setup_cost": $0.setupCost] },
+            "capabilities": lines.map { line -> [String: Any] in
+                var item: [String: Any] = ["capability": line.spec.code, "setup_cost": line.setupCost]
+                if line.spec.batchCost > 0 { item["batch_cost"] = tidy(line.spec.batchCost * region.priceLevel) }
+                if let units = line.spec.batchUnits { item["batch_units"] = units }
+                return item
+            },
         ]
         return Factory(name: name, region: region.code, leadDays: leadDays, capabilities: lines,
                        profileJSON: json(profile), capacityJSON: json(["slots": slots]))
@@ -83,6 +88,15 @@ extension DemoNetwork {
         if random.chance(0.1), let certification = spec.certifications.first?.code { body["certifications"] = [certification] }
         if random.chance(0.2), quantity >= 40 { body["min_lot"] = max(1, quantity / 4) }
         if random.chance(0.15) { body["max_factories"] = random.int(in: 1...3) }
+        // Pooling: most orders of a batched process name a pool; sample runs (a few dozen
+        // prototype boards) replace the quantity drawn above.
+        if !spec.pools.isEmpty, random.chance(0.75) {
+            body["pool"] = pick(spec.pools.enumerated().map { ($1, 1.0 / Double($0 + 1)) }, &random)
+            if random.chance(spec.sampleShare) {
+                body["quantity"] = 5 * random.int(in: 2...16)
+                body["min_lot"] = nil
+            }
+        }
         return (broker, json(body))
     }
 }
