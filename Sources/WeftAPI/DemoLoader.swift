@@ -22,6 +22,10 @@ public struct DemoLoader: Sendable {
         /// Orders by status after placement and cancellations.
         public var orders: [String: Int] = [:]
         public var allocations = 0
+        /// Orders that name a pool (cancelled ones aside), and the (slot, pool) batch groups
+        /// that two or more orders share.
+        public var pooledOrders = 0
+        public var sharedBatchGroups = 0
         /// The runs' ids and final statuses, when the server has runs.
         public var runs: [(id: String, status: String)] = []
         /// The admin key the demo issued (secret), for signing in to the dashboard.
@@ -91,13 +95,19 @@ public struct DemoLoader: Sendable {
         let counts = try await pool.query("""
             SELECT (SELECT count(*) FROM factories), (SELECT count(DISTINCT region) FROM factories),
                    (SELECT count(DISTINCT capability) FROM factory_capabilities), (SELECT count(*) FROM brokers),
-                   (SELECT count(*) FROM allocations)
+                   (SELECT count(*) FROM allocations),
+                   (SELECT count(*) FROM orders WHERE pool IS NOT NULL AND status <> 'cancelled'),
+                   (SELECT count(*) FROM slot_pool_units p
+                     WHERE (SELECT count(*) FROM allocations a JOIN orders o ON o.id = a.order_id
+                             WHERE a.slot_id = p.slot_id AND o.pool = p.pool) > 1)
             """)[0]
         summary.factories = try counts.decode(Int.self, 0)
         summary.regions = try counts.decode(Int.self, 1)
         summary.capabilities = try counts.decode(Int.self, 2)
         summary.brokers = try counts.decode(Int.self, 3)
         summary.allocations = try counts.decode(Int.self, 4)
+        summary.pooledOrders = try counts.decode(Int.self, 5)
+        summary.sharedBatchGroups = try counts.decode(Int.self, 6)
         for row in try await pool.query("SELECT status, count(*) FROM orders GROUP BY status") {
             summary.orders[try row.decode(String.self, 0)] = try row.decode(Int.self, 1)
         }

@@ -51,6 +51,7 @@ struct Demo: AsyncParsableCommand {
         print("Loaded the demo network in \(String(format: "%.1f", summary.seconds)) s:")
         print("  \(summary.factories) factories in \(summary.regions) regions, \(summary.capabilities) capabilities, \(summary.slots) capacity slots over 30 days")
         print("  \(summary.brokers) brokers, \(summary.orders.values.reduce(0, +)) orders (\(statuses)), \(summary.allocations) allocations")
+        print("  \(summary.pooledOrders) orders in pools; \(summary.sharedBatchGroups) batches shared by two or more orders (dashboard: Batches)")
         if !summary.runs.isEmpty {
             print("  schedule runs: \(summary.runs.map { "\($0.id) \($0.status)" }.joined(separator: ", "))")
         } else {

@@ -28,6 +28,18 @@ struct DemoTests {
                                   GROUP BY a.order_id HAVING count(DISTINCT s.factory_id) > 1) t
             """)[0].decode(Int.self, 0)
         #expect(split >= 10, "orders split across factories")
+        // Pooling shows: factories charge for batches, many orders name a pool, and some of
+        // them share batches (PCB samples on shared panels).
+        let batchTerms = try await server.pool.query("SELECT count(*) FROM factory_capabilities WHERE batch_cost > 0")[0].decode(Int.self, 0)
+        #expect(batchTerms >= 20)
+        #expect(summary.pooledOrders >= orders / 4)
+        #expect(summary.sharedBatchGroups >= 10, "batches shared by two or more orders")
+        let sharedPCB = try await server.pool.query("""
+            SELECT count(*) FROM slot_pool_units p
+             WHERE p.capability = 'pcb.fab'
+               AND (SELECT count(*) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE a.slot_id = p.slot_id AND o.pool = p.pool) > 1
+            """)[0].decode(Int.self, 0)
+        #expect(sharedPCB >= 3, "PCB panels shared by sample orders")
         let key = try #require(summary.adminKey)
         #expect(APIKeySecret(presented: key) != nil)
         try await Invariants.check(server.pool)
@@ -43,6 +55,11 @@ struct DemoTests {
 
         // The demo's key signs in, and every page has a chart with something in it.
         let token = try #require(try await DashboardTests.signIn(server, key: key).1)
+        // The batches page lists pools over the demo's month.
+        let month = "/dashboard/batches?from=\(Day.today.iso)&to=\(Day.today.adding(days: 29).iso)"
+        let batches = try await DashboardTests.page(server, month, token: token)
+        #expect(batches.status == 200)
+        #expect(batches.text.contains("fr4."), "a PCB pool on the batches page")
         for path in ["/dashboard", "/dashboard/orders", "/dashboard/unserved"] {
             let page = try await DashboardTests.page(server, path, token: token)
             #expect(page.status == 200)
