@@ -41,19 +41,16 @@ struct DemoNetwork {
         // Sample PCBs are pieced together on shared panels: a panel run costs the same however
         // many orders' boards it carries, so pooled prototypes cost a fraction of solo ones.
         CapabilitySpec(code: "pcb.fab", label: "PCB", unitCost: 220, setupCost: 45_000, dailyUnits: 400...1_000,
-                       certifications: [("UL", 0.5), ("IPC-6012", 0.3)], orderShare: 0.2, batchCost: 60_000, batchUnits: 120,
-                       pools: ["fr4.2l.hasl", "fr4.4l.enig", "fr4.2l.osp", "fr4.6l.enig", "al.1l.hasl"], sampleShare: 0.7),
+                       certifications: [("UL", 0.5), ("IPC-6012", 0.3)], orderShare: 0.24, batchCost: 60_000, batchUnits: 120,
+                       pools: ["fr4.2l.hasl", "fr4.4l.enig", "fr4.2l.osp", "fr4.6l.enig", "al.1l.hasl"], sampleShare: 0.85),
         CapabilitySpec(code: "pcb.assembly", label: "Electronics", unitCost: 140, setupCost: 30_000, dailyUnits: 300...1_000,
-                       certifications: [("IPC-A-610", 0.45), ("UL", 0.3)], orderShare: 0.14, batchCost: 15_000, batchUnits: 400,
-                       pools: ["smt.leadfree", "smt.leaded"]),
+                       certifications: [("IPC-A-610", 0.45), ("UL", 0.3)], orderShare: 0.14),
         CapabilitySpec(code: "cnc.milling", label: "Precision Machining", unitCost: 1_400, setupCost: 18_000, dailyUnits: 30...150,
-                       certifications: [("IATF16949", 0.3), ("ISO13485", 0.15)], orderShare: 0.26),
+                       certifications: [("IATF16949", 0.3), ("ISO13485", 0.15)], orderShare: 0.22),
         CapabilitySpec(code: "injection.molding", label: "Plastics", unitCost: 35, setupCost: 120_000, dailyUnits: 2_000...8_000,
-                       certifications: [("IATF16949", 0.3), ("ISO13485", 0.1)], orderShare: 0.2, batchCost: 40_000,
-                       pools: ["abs.black", "pp.natural"]),
+                       certifications: [("IATF16949", 0.3), ("ISO13485", 0.1)], orderShare: 0.2),
         CapabilitySpec(code: "sewing", label: "Garments", unitCost: 380, setupCost: 8_000, dailyUnits: 150...900,
-                       certifications: [("OEKO-TEX", 0.4), ("BSCI", 0.4)], orderShare: 0.2, batchCost: 12_000, batchUnits: 300,
-                       pools: ["cotton.navy", "cotton.black", "poly.white"]),
+                       certifications: [("OEKO-TEX", 0.4), ("BSCI", 0.4)], orderShare: 0.2),
     ]
 
     static let regions: [RegionSpec] = [

@@ -28,18 +28,21 @@ struct DemoTests {
                                   GROUP BY a.order_id HAVING count(DISTINCT s.factory_id) > 1) t
             """)[0].decode(Int.self, 0)
         #expect(split >= 10, "orders split across factories")
-        // Pooling shows: factories charge for batches, many orders name a pool, and some of
-        // them share batches (PCB samples on shared panels).
+        // Pooling shows: PCB fabs charge for panel runs, PCB orders name a pool, and sample
+        // orders share panels, which they fill well.
         let batchTerms = try await server.pool.query("SELECT count(*) FROM factory_capabilities WHERE batch_cost > 0")[0].decode(Int.self, 0)
-        #expect(batchTerms >= 20)
-        #expect(summary.pooledOrders >= orders / 4)
-        #expect(summary.sharedBatchGroups >= 10, "batches shared by two or more orders")
-        let sharedPCB = try await server.pool.query("""
-            SELECT count(*) FROM slot_pool_units p
+        #expect(batchTerms >= 5)
+        #expect(summary.pooledOrders >= 40)
+        #expect(summary.sharedBatchGroups >= 5, "batches shared by two or more orders")
+        let shared = try await server.pool.query("""
+            SELECT count(*), count(*) FILTER (WHERE 2 * p.units >= ceil(p.units::numeric / c.batch_units) * c.batch_units) FROM slot_pool_units p
+              JOIN capacity_slots s ON s.id = p.slot_id
+              JOIN factory_capabilities c ON c.factory_id = s.factory_id AND c.capability = p.capability
              WHERE p.capability = 'pcb.fab'
                AND (SELECT count(*) FROM allocations a JOIN orders o ON o.id = a.order_id WHERE a.slot_id = p.slot_id AND o.pool = p.pool) > 1
-            """)[0].decode(Int.self, 0)
-        #expect(sharedPCB >= 3, "PCB panels shared by sample orders")
+            """)[0]
+        #expect(try shared.decode(Int.self, 0) == summary.sharedBatchGroups, "every shared batch is a PCB panel")
+        #expect(try shared.decode(Int.self, 1) >= 3, "shared PCB panels at least half full")
         let key = try #require(summary.adminKey)
         #expect(APIKeySecret(presented: key) != nil)
         try await Invariants.check(server.pool)
