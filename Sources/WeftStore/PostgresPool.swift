@@ -80,8 +80,8 @@ public final class PostgresPool: Sendable {
     private struct State: ~Copyable {
         var machine: PoolStateMachine
         var connections: [PoolStateMachine.ConnectionID: PostgresConnection] = [:]
-        var continuations: [PoolStateMachine.WaiterID: CheckedContinuation<Lease, any Error>] = [:]
-        var cancelled: Set<PoolStateMachine.WaiterID> = []
+        /// Callers waiting for a connection, by waiter id.
+        var calls: [PoolStateMachine.WaiterID: Call] = [:]
         var nextWaiter = 0
         /// Each waiter's lease deadline in the order they began waiting; all waits are equally
         /// long, so deadlines only grow. Waiters served meanwhile stay until the sweep passes them.
@@ -93,6 +93,14 @@ public final class PostgresPool: Sendable {
     struct Lease: @unchecked Sendable {
         let id: PoolStateMachine.ConnectionID
         let connection: PostgresConnection
+    }
+
+    /// One `withConnection` call: what to run once it has a connection (on a blocking thread;
+    /// returns what resumes the caller), or how to fail it while it still waits.
+    struct Call: Sendable {
+        let run: @Sendable (PostgresConnection) -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+        let watch: CancelWatch
     }
 
     private let state: Mutex<State>
@@ -127,23 +135,39 @@ public final class PostgresPool: Sendable {
     /// calling task (a client that went away) cancels the running statement on the server
     /// (`PQcancel`) and fails the statements after it, so the connection and its thread are
     /// free again at once.
+    ///
+    /// A caller that has to wait for a connection is not woken to be handed one: the thread
+    /// that releases a connection runs the next waiter's `body` on it right away (one thread
+    /// wake-up and one task resumption fewer per query when the pool is busy). The connection
+    /// is back in the pool (or with the next waiter) before this returns.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        let lease = try await self.lease()
         let timeout = configuration.statementTimeoutMs(StatementBudget.current)
-        let watch = CancelWatch(lease.connection)
+        let watch = CancelWatch()
+        let waiter = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
         let result: Result<T, any Error> = await withTaskCancellationHandler {
-            await runBlocking {
-                watch.begin()
-                defer { watch.end() }
-                return Result {
-                    try lease.connection.setStatementTimeout(milliseconds: timeout)
-                    return try body(lease.connection)
-                }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>, Never>) in
+                let call = Call(run: { connection in
+                    watch.begin(connection)
+                    let result = Result {
+                        try connection.setStatementTimeout(milliseconds: timeout)
+                        return try body(connection)
+                    }
+                    watch.end()
+                    return { continuation.resume(returning: result) }
+                }, fail: { error in
+                    continuation.resume(returning: .failure(error))
+                }, watch: watch)
+                enqueue(call, waiter: waiter)
             }
         } onCancel: {
+            // First the mark (a call not queued yet fails as it is queued; one running stops its
+            // statement), then the queue (a call still waiting fails now).
             watch.cancel()
+            abandon(waiter, with: CancellationError())
         }
-        release(lease)
         return try result.get()
     }
 
@@ -156,64 +180,64 @@ public final class PostgresPool: Sendable {
 
     /// Closes idle connections, fails waiters, and closes the rest as they are released.
     public func close() {
-        let (connections, waiters) = state.withLock { state -> ([PostgresConnection], [CheckedContinuation<Lease, any Error>]) in
+        let (connections, waiters) = state.withLock { state -> ([PostgresConnection], [Call]) in
             let (ids, waiterIDs) = state.machine.close()
             let connections = ids.compactMap { state.connections.removeValue(forKey: $0) }
-            let waiters = waiterIDs.compactMap { state.continuations.removeValue(forKey: $0) }
+            let waiters = waiterIDs.compactMap { state.calls.removeValue(forKey: $0) }
             return (connections, waiters)
         }
-        waiters.forEach { $0.resume(throwing: PostgresError(.poolClosed, "the connection pool is closed")) }
+        waiters.forEach { $0.fail(PostgresError(.poolClosed, "the connection pool is closed")) }
         blocking.submit { _ = connections }
     }
 
-    func runBlocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            blocking.submit { continuation.resume(returning: work()) }
+    /// Gives `call` a connection now (run on a blocking thread), or queues it until one is
+    /// released or opened.
+    private func enqueue(_ call: Call, waiter: Int) {
+        let (next, stale) = state.withLock { state -> (Next, [PostgresConnection]) in
+            if call.watch.isCancelled { return (.fail(CancellationError()), []) }
+            // Idle connections past their age or idle time go first, so none is handed out.
+            let stale = state.machine.expire(now: .now).compactMap { state.connections.removeValue(forKey: $0) }
+            return (Self.next(&state, waiter: waiter, call: call), stale)
+        }
+        if !stale.isEmpty { blocking.submit { _ = stale } }
+        switch next {
+        case .run(let lease): blocking.submit { [self] in serve(lease, call) }
+        case .fail(let error): call.fail(error)
+        case .open(let id):
+            scheduleTimeout(for: waiter)
+            open(id)
+        case .wait:
+            scheduleTimeout(for: waiter)
         }
     }
 
-    private func lease() async throws -> Lease {
-        let waiter = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Lease, any Error>) in
-                let (next, stale) = state.withLock { state -> (Next, [PostgresConnection]) in
-                    if state.cancelled.remove(waiter) != nil { return (.fail(CancellationError()), []) }
-                    // Idle connections past their age or idle time go first, so none is handed out.
-                    let stale = state.machine.expire(now: .now).compactMap { state.connections.removeValue(forKey: $0) }
-                    return (Self.next(&state, waiter: waiter, continuation: continuation), stale)
-                }
-                if !stale.isEmpty { blocking.submit { _ = stale } }
-                switch next {
-                case .resume(let lease): continuation.resume(returning: lease)
-                case .fail(let error): continuation.resume(throwing: error)
-                case .open(let id):
-                    scheduleTimeout(for: waiter)
-                    open(id)
-                case .wait:
-                    scheduleTimeout(for: waiter)
-                }
-            }
-        } onCancel: {
-            self.abandon(waiter, with: CancellationError(), markCancelled: true)
+    /// Runs `call` on its leased connection, then gives the connection back; when that hands
+    /// it to a waiting call, runs that one too, here on the same thread, and so on.
+    private func serve(_ lease: Lease, _ call: Call) {
+        var next: (Lease, Call)? = (lease, call)
+        while let (lease, call) = next {
+            let resume = call.run(lease.connection)
+            // Back in the pool before the caller goes on (the caller may close the pool or look
+            // at its usage); the next caller's work runs after this one is resumed.
+            let action = release(lease)
+            resume()
+            next = perform(action)
         }
     }
 
-    private enum Next { case resume(Lease), fail(any Error), open(PoolStateMachine.ConnectionID), wait }
+    private enum Next { case run(Lease), fail(any Error), open(PoolStateMachine.ConnectionID), wait }
 
-    private static func next(_ state: inout State, waiter: Int, continuation: CheckedContinuation<Lease, any Error>) -> Next {
+    private static func next(_ state: inout State, waiter: Int, call: Call) -> Next {
         switch state.machine.lease(waiter) {
         case .use(let id):
-            return .resume(Lease(id: id, connection: state.connections[id]!))
+            return .run(Lease(id: id, connection: state.connections[id]!))
         case .failClosed:
             return .fail(PostgresError(.poolClosed, "the connection pool is closed"))
         case .waitAndOpen(let id):
-            state.continuations[waiter] = continuation
+            state.calls[waiter] = call
             return .open(id)
         case .wait:
-            state.continuations[waiter] = continuation
+            state.calls[waiter] = call
             return .wait
         }
     }
@@ -244,30 +268,29 @@ public final class PostgresPool: Sendable {
     /// `abandon`), then schedules the next sweep for the oldest deadline left, if any.
     private func sweepDeadlines() {
         let now = ContinuousClock.now
-        let (expired, next) = state.withLock { state -> ([CheckedContinuation<Lease, any Error>], ContinuousClock.Instant?) in
+        let (expired, next) = state.withLock { state -> ([Call], ContinuousClock.Instant?) in
             // Only those still waiting: the machine forgets a waiter once it is served or gone.
             let expired = state.deadlines.removeExpired(now: now).compactMap { waiter in
-                state.machine.cancel(waiter) ? state.continuations.removeValue(forKey: waiter) : nil
+                state.machine.cancel(waiter) ? state.calls.removeValue(forKey: waiter) : nil
             }
             let next = state.deadlines.first
             state.deadlineSweepScheduled = next != nil
             return (expired, next)
         }
         let timeout = configuration.leaseTimeout
-        for continuation in expired {
-            continuation.resume(throwing: PostgresError(.poolTimeout, "no database connection became free within \(timeout)"))
+        for call in expired {
+            call.fail(PostgresError(.poolTimeout, "no database connection became free within \(timeout)"))
         }
         if let next { scheduleDeadlineSweep(at: next) }
     }
 
-    private func abandon(_ waiter: Int, with error: any Error, markCancelled: Bool) {
-        let continuation = state.withLock { state -> CheckedContinuation<Lease, any Error>? in
-            if state.machine.cancel(waiter) { return state.continuations.removeValue(forKey: waiter) }
-            // Not queued yet: remember, so lease() fails as soon as it runs.
-            if markCancelled, state.continuations[waiter] == nil { state.cancelled.insert(waiter) }
-            return nil
+    /// Fails `waiter` if it still waits for a connection (one not queued yet fails when it is
+    /// queued: its `CancelWatch` is marked; one already served stops through its watch).
+    private func abandon(_ waiter: Int, with error: any Error) {
+        let call = state.withLock { state -> Call? in
+            state.machine.cancel(waiter) ? state.calls.removeValue(forKey: waiter) : nil
         }
-        continuation?.resume(throwing: error)
+        call?.fail(error)
     }
 
     private func open(_ id: PoolStateMachine.ConnectionID) {
@@ -279,23 +302,24 @@ public final class PostgresPool: Sendable {
                     state.connections[id] = connection
                     return state.machine.opened(id)
                 }
-                perform(action)
+                // The first waiter's work runs here, on the thread that opened its connection.
+                if let (lease, call) = perform(action) { serve(lease, call) }
             } catch {
                 logger.warning("cannot open a database connection", metadata: ["error": "\(error)"])
-                let waiter = state.withLock { state -> CheckedContinuation<Lease, any Error>? in
+                let waiter = state.withLock { state -> Call? in
                     guard case .fail(let waiter) = state.machine.openFailed() else { return nil }
-                    return state.continuations.removeValue(forKey: waiter)
+                    return state.calls.removeValue(forKey: waiter)
                 }
-                waiter?.resume(throwing: error)
+                waiter?.fail(error)
             }
         }
     }
 
-    private func release(_ lease: Lease) {
+    /// Gives a connection back; what to do with it next is for ``perform(_:)``.
+    private func release(_ lease: Lease) -> PoolStateMachine.ReturnAction {
         // A connection left inside a transaction or broken is not safe to hand on.
         let broken = lease.connection.isBroken || !lease.connection.isIdle
-        let action = state.withLock { $0.machine.release(lease.id, broken: broken, now: .now) }
-        perform(action)
+        return state.withLock { $0.machine.release(lease.id, broken: broken, now: .now) }
     }
 
     /// Closes idle connections past their age or idle time.
@@ -319,36 +343,50 @@ public final class PostgresPool: Sendable {
         }
     }
 
-    private func perform(_ action: PoolStateMachine.ReturnAction) {
+    /// Carries out the pool's decision about a connection given back or opened; a hand-over
+    /// is returned for the caller (on a blocking thread) to serve.
+    private func perform(_ action: PoolStateMachine.ReturnAction) -> (Lease, Call)? {
         switch action {
         case .park:
-            break
+            return nil
         case .handOver(let id, let waiter):
-            let (continuation, connection) = state.withLock { ($0.continuations.removeValue(forKey: waiter), $0.connections[id]!) }
-            continuation?.resume(returning: Lease(id: id, connection: connection))
+            let (call, connection) = state.withLock { ($0.calls.removeValue(forKey: waiter), $0.connections[id]!) }
+            let lease = Lease(id: id, connection: connection)
+            guard let call else {
+                // Not expected (a waiter leaves the machine and the calls together); give the
+                // connection back rather than keep it leased for nobody.
+                return perform(release(lease))
+            }
+            return (lease, call)
         case .close(let id):
             let connection = state.withLock { $0.connections.removeValue(forKey: id) }
             blocking.submit { _ = connection }
+            return nil
         case .closeAndOpen(let closing, let opening):
             let connection = state.withLock { $0.connections.removeValue(forKey: closing) }
             blocking.submit { _ = connection }
             open(opening)
+            return nil
         }
     }
 }
 
-/// Cancels a leased connection's statement only while the caller's body runs on it: never
-/// after the body has finished and the connection may already serve someone else.
+/// Cancels a call's statement only while its body runs on a connection: never after the body
+/// has finished and the connection may already serve someone else.
 final class CancelWatch: Sendable {
-    private let connection: PostgresConnection
-    private let state = Mutex<(running: Bool, cancelled: Bool)>((false, false))
+    private struct State: @unchecked Sendable {
+        var connection: PostgresConnection?
+        var cancelled = false
+    }
+    private let state = Mutex(State())
 
-    init(_ connection: PostgresConnection) { self.connection = connection }
+    /// True once the caller went away.
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
 
-    /// The body starts: statements run, unless the caller is already gone.
-    func begin() {
+    /// The body starts on `connection`: statements run, unless the caller is already gone.
+    func begin(_ connection: PostgresConnection) {
         state.withLock { state in
-            state.running = true
+            state.connection = connection
             connection.resetCancel()
             if state.cancelled { connection.markCancelled() }
         }
@@ -356,7 +394,7 @@ final class CancelWatch: Sendable {
 
     /// The body has finished; later cancellation does nothing.
     func end() {
-        state.withLock { $0.running = false }
+        state.withLock { $0.connection = nil }
     }
 
     /// The caller went away. Called where the task was cancelled (an event loop, when a
@@ -368,14 +406,14 @@ final class CancelWatch: Sendable {
     func cancel() {
         let send = state.withLock { state -> Bool in
             state.cancelled = true
-            guard state.running else { return false }
+            guard let connection = state.connection else { return false }
             connection.markCancelled()
             return true
         }
         guard send else { return }
         DispatchQueue.global().async { [self] in
             state.withLock { state in
-                if state.running { connection.sendCancel() }
+                state.connection?.sendCancel()
             }
         }
     }

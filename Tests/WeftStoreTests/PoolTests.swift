@@ -120,6 +120,39 @@ struct PoolTests {
         #expect(try await pool.query("SELECT 1")[0].decode(Int.self, 0) == 1)
     }
 
+    /// Callers that wait for a connection are served, in order, by the thread that releases it
+    /// (no hand-back to the caller first); one cancelled while it waits fails at once and the
+    /// connection skips it; nothing stays leased or queued afterwards.
+    @Test func waitersAreServedInOrderAndACancelledOneIsSkipped() async throws {
+        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 1, leaseTimeout: .seconds(60))
+        defer { pool.close() }
+        let served = Served()
+        // The only connection stays leased (its body waits on a pool thread) until released.
+        let holder = try await ConnectionHolder.hold(pool)
+        let first = Task { try await pool.withConnection { connection in
+            served.append(1)
+            return try connection.query("SELECT 1")[0].decode(Int.self, 0)
+        } }
+        #expect(await TestDatabase.eventually { pool.usage.waiting == 1 })
+        let cancelled = Task { try await pool.withConnection { _ in served.append(99) } }
+        #expect(await TestDatabase.eventually { pool.usage.waiting == 2 })
+        let third = Task { try await pool.withConnection { connection in
+            served.append(3)
+            return try connection.query("SELECT 3")[0].decode(Int.self, 0)
+        } }
+        #expect(await TestDatabase.eventually { pool.usage.waiting == 3 })
+        cancelled.cancel()
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        #expect(pool.usage.waiting == 2)
+        try await holder.release()
+        #expect(try await first.value == 1)
+        #expect(try await third.value == 3)
+        #expect(served.values == [1, 3])
+        #expect(pool.usage.waiting == 0)
+        #expect(pool.usage.inUse == 0)
+        #expect(pool.usage.open == 1)
+    }
+
     @Test func leaseDeadlinesLeaveInOrder() {
         var deadlines = LeaseDeadlines()
         let start = ContinuousClock.now
@@ -213,4 +246,11 @@ struct ConnectionHolder: Sendable {
         gate.signal()
         try await lease.value
     }
+}
+
+/// Which callers' bodies ran, in order.
+private final class Served: Sendable {
+    private let list = Mutex<[Int]>([])
+    func append(_ value: Int) { list.withLock { $0.append(value) } }
+    var values: [Int] { list.withLock { $0 } }
 }
