@@ -9,13 +9,21 @@ extension HTTPServer {
         let remoteAddress = AccessLog.format(connection.channel.remoteAddress)
         // A connection that closes (the client reset it, or it timed out) cancels the request
         // being answered, so its database statement stops instead of running on for no one.
-        // Each request's task runs where the connection's does: on its event loop.
-        let current = CurrentRequest(executor: EventLoopTaskExecutor(eventLoop: connection.channel.eventLoop))
-        connection.channel.closeFuture.whenComplete { _ in current.connectionClosed() }
+        // One task per connection, not per request (a task per request cost more CPU than a
+        // keep-alive request's whole HTTP work): it serves the connection's requests and is
+        // cancelled when the connection closes, which also ends its wait for the next request.
+        // It runs where the connection's task does: on its event loop.
+        let task = ConnectionTask(executor: EventLoopTaskExecutor(eventLoop: connection.channel.eventLoop))
+        connection.channel.closeFuture.whenComplete { _ in task.connectionClosed() }
+        await task.run { await self.answerAll(connection, remoteAddress: remoteAddress) }
+    }
+
+    /// Answers the connection's requests in order until it closes or its task is cancelled.
+    private func answerAll(_ connection: NIOAsyncChannel<ReceivedRequest, OutgoingResponse>, remoteAddress: String?) async {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 for try await received in inbound {
-                    let (request, response) = await current.run { await self.answer(received, remoteAddress: remoteAddress) }
+                    let (request, response) = await self.answer(received, remoteAddress: remoteAddress)
                     // Logged before writing so that requests whose client has gone still
                     // leave a line.
                     AccessLog.record(
@@ -94,11 +102,11 @@ extension HTTPServer {
     }
 }
 
-/// The request a connection is answering, to cancel when the connection closes under it.
-final class CurrentRequest: Sendable {
+/// The task answering a connection's requests, to cancel when the connection closes under it.
+final class ConnectionTask: Sendable {
     private let state = Mutex<(cancel: (@Sendable () -> Void)?, closed: Bool)>((nil, false))
-    /// Where each request's task runs (an unstructured task does not inherit the connection
-    /// task's executor preference; without it every request would hop to the cooperative pool).
+    /// Where the task runs (an unstructured task does not inherit the connection task's
+    /// executor preference; without it every request would hop to the cooperative pool).
     private let executor: (any TaskExecutor)?
 
     init(executor: (any TaskExecutor)? = nil) { self.executor = executor }
