@@ -72,6 +72,18 @@ public enum TestDatabase {
         return try await condition()
     }
 
+    /// Waits until `condition` holds, looking every 20 ms, for at most `limit`, and looks once
+    /// more after it: a guard against a hang, not a timing claim. However long this task was not
+    /// scheduled, the condition is checked after that. Returns whether it held.
+    public static func eventually(within limit: Duration, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return try await condition()
+    }
+
     /// The same server, another database: works for URIs and key=value strings.
     public static func url(_ base: String, database: String) -> String {
         if base.hasPrefix("postgres://") || base.hasPrefix("postgresql://"), var components = URLComponents(string: base) {
