@@ -153,6 +153,38 @@ struct PoolTests {
         #expect(pool.usage.open == 1)
     }
 
+    /// A waiter's closure runs as soon as the connection is free, without waiting for its
+    /// caller's task to be scheduled: here the caller's executor is held shut while the
+    /// connection is handed on (as when every cooperative thread is busy). The closure runs all
+    /// the same; the caller gets its result once its executor runs again. (Before, the caller
+    /// had to run once more to submit its closure, so a statement could not start, or end,
+    /// while its caller waited for a thread; StatementLimitTests had relied on that.)
+    @Test func aWaitersClosureRunsWhileItsCallerCannotBeScheduled() async throws {
+        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 1, leaseTimeout: .seconds(60))
+        defer { pool.close() }
+        let holder = try await ConnectionHolder.hold(pool)
+        let executor = GatedExecutor()
+        defer { executor.stop() }
+        let ran = DispatchSemaphore(value: 0)
+        let caller = Task(executorPreference: executor) {
+            try await pool.withConnection { connection in
+                defer { ran.signal() }
+                return try connection.query("SELECT 7")[0].decode(Int.self, 0)
+            }
+        }
+        #expect(await TestDatabase.eventually { pool.usage.waiting == 1 })
+        executor.hold()
+        try await holder.release()
+        // Bounded, and off the cooperative threads: a guard against a hang, not a timing claim.
+        let closureRan = try await offCooperativePool { ran.wait(timeout: .now() + 120) == .success }
+        #expect(closureRan, "the closure did not run while its caller could not be scheduled")
+        // The connection is back before the caller has resumed.
+        #expect(await TestDatabase.eventually { pool.usage.inUse == 0 })
+        executor.open()
+        #expect(try await caller.value == 7)
+        #expect(pool.usage.waiting == 0)
+    }
+
     @Test func leaseDeadlinesLeaveInOrder() {
         var deadlines = LeaseDeadlines()
         let start = ContinuousClock.now
