@@ -63,7 +63,9 @@ struct PoolTests {
     }
 
     @Test func exhaustedPoolWaitsInsteadOfFailing() async throws {
-        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 2)
+        // Waiting is what is tested: a lease timeout no loaded machine reaches (one at load 14-20
+        // ran out the default 10 s while the first connection opened).
+        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 2, leaseTimeout: .seconds(120))
         defer { pool.close() }
         let pids = try await withThrowingTaskGroup(of: Int32.self) { group in
             for _ in 0..<8 {
@@ -98,18 +100,19 @@ struct PoolTests {
     /// deadline passes, and a waiter that comes after them still times out (the sweep moves on
     /// to the next deadline).
     @Test func servedWaitersAreNotTimedOutAndLaterOnesStillAre() async throws {
-        // A wait generous enough for a loaded machine to serve the queue below within it.
-        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 1, leaseTimeout: .seconds(5))
+        // A wait generous enough for a loaded machine to serve the queue below within it (5 s
+        // was not, at load 14-20).
+        let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 1, leaseTimeout: .seconds(30))
         defer { pool.close() }
         try await ConnectionHolder.openFirstConnection(pool)
-        // Eight callers queue for the one connection; each is served long before 5 s.
+        // Eight callers queue for the one connection; each is served long before 30 s.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 { group.addTask { try await pool.query("SELECT 1") } }
             try await group.waitForAll()
         }
         // Their deadlines pass while the connection is busy; then one more caller waits in vain.
         let holder = try await ConnectionHolder.hold(pool)
-        try await Task.sleep(for: .seconds(5))
+        try await Task.sleep(for: .seconds(30))
         do {
             try await pool.query("SELECT 1")
             Issue.record("expected a pool timeout")
