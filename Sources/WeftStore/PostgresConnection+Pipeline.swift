@@ -8,8 +8,7 @@ extension PostgresConnection {
         public var binds: [any PostgresEncodable]
 
         public init(_ sql: String, _ binds: any PostgresEncodable...) {
-            self.sql = sql
-            self.binds = binds
+            self.init(sql, binds: binds)
         }
 
         public init(_ sql: String, binds: [any PostgresEncodable]) {

@@ -27,7 +27,7 @@ struct Weft: AsyncParsableCommand {
               WEFT_DB_MAX_CONNECTION_AGE_SECONDS  pooled connections are replaced this old, 0 to 604800; 0: never (default 1800)
               WEFT_DB_MAX_IDLE_SECONDS            idle pooled connections are closed after this, 0 to 604800; 0: never (default 300)
               WEFT_IDEMPOTENCY_TTL_SECONDS        how long an Idempotency-Key is remembered, 60 to 31536000 (default 86400)
-              WEFT_MIP_WORKER             the exact step's worker: off, or the path of an executable file (default: weft-mip-worker beside weft)
+              WEFT_MIP_WORKER                     the exact step's worker: off, or the path of an executable file (default: weft-mip-worker beside weft)
               A value outside its range stops every command at once: one line on stderr, exit status 64.
               See docs/operations.md for every setting.
             """,
