@@ -12,6 +12,8 @@
 # Then it measures the ceiling on the same cluster, pgbench -N with as many clients
 # (PGBENCH=0 skips it), and prints the ratio.
 # Eight connections keep both cores busy; more only add queueing to every request's latency.
+# Each run prints the CPU per accepted order of Weft's process and of PostgreSQL's;
+# PG_STATS=1 also prints the statements that took PostgreSQL most time (pg_stat_statements).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
@@ -31,6 +33,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/weft-load.XXXXXX")
 chmod 755 "$work" # the postgres user must reach the cluster inside it
 server=
 trap '[ -n "$server" ] && kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; weft_pg_stop; rm -rf "$work"' EXIT
+[ "${PG_STATS:-0}" = 0 ] || export WEFT_PG_OPTIONS="${WEFT_PG_OPTIONS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
 weft_pg_start "$work/pg"
 
 # One load run on a fresh database; $1 = plain or pools.
@@ -69,11 +72,21 @@ SQL
     for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 
     echo "== $mode: $duration s, $connections connections, 200 factories x 30 days =="
+    local pg_before weft_cpu pg_after
+    [ "${PG_STATS:-0}" = 0 ] || psql -qAt "$DATABASE_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();" >/dev/null
+    pg_before=$(pg_cpu_ticks)
     WEFT_POOLS=$([ "$mode" = pools ] && echo 1 || echo 0) \
         wrk -t2 -c"$connections" -d"${duration}s" --timeout 10s -s benchmarks/orders/submit.lua "http://127.0.0.1:$port" | tee "$work/wrk-$mode.txt"
 
     local created
     created=$(sed -n 's/^created (201): //p' "$work/wrk-$mode.txt")
+    weft_cpu=$(awk '{ print $14 + $15 }' "/proc/$server/stat")
+    pg_after=$(pg_cpu_ticks)
+    if [ "${PG_STATS:-0}" != 0 ]; then
+        # PG_STATS=1: the statements that took most of PostgreSQL's time, per accepted order.
+        psql -qAt -F ' | ' "$DATABASE_URL" -c "SELECT round((total_exec_time * 1000 / greatest($created, 1))::numeric) || ' us/order', calls,
+            left(regexp_replace(query, '\s+', ' ', 'g'), 110) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 8"
+    fi
     psql -qAt "$DATABASE_URL" <<SQL
 SELECT 'orders stored: ' || count(*) || ' (201s seen by wrk: $created)' FROM orders;
 SELECT 'duplicated references: ' || count(*) FROM (SELECT reference FROM orders GROUP BY reference HAVING count(*) > 1) d;
@@ -86,6 +99,21 @@ SQL
     kill $server 2>/dev/null || true
     wait $server 2>/dev/null || true
     server=
+    # CPU per accepted order over the load, Weft's process and PostgreSQL's (every process of
+    # the cluster, background writers included), on all cores together.
+    awk -v w="$weft_cpu" -v b="$pg_before" -v a="$pg_after" -v n="$created" -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { if (n > 0) printf "CPU per order: weft %.0f us, postgres %.0f us\n", 1e6 * w / hz / n, 1e6 * (a - b) / hz / n }' |
+        tee -a "$work/wrk-$mode.txt"
+}
+
+# The CPU time (clock ticks) of the cluster so far: the postmaster's own and its exited
+# children's, plus every live child's (backends, writers).
+pg_cpu_ticks() {
+    local postmaster
+    postmaster=$(head -n 1 "$WEFT_PG_DIR/data/postmaster.pid")
+    { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat"
+      for child in $(pgrep -P "$postmaster"); do awk '{ print $14 + $15 }' "/proc/$child/stat" 2>/dev/null || true; done
+    } | awk '{ s += $1 } END { print s }'
 }
 
 port=${PORT:-18080}

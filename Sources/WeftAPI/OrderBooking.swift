@@ -14,14 +14,16 @@ struct OrderBooking {
     let context: AppContext
     /// Optimistic rounds before falling back to placement under locks.
     static let optimisticRounds = 4
+    /// Plans made again within a round when the held pool units grew while planning.
+    static let poolReplans = 2
 
     /// What the client gets: status, JSON body, and whether it is a replay.
     typealias Answer = (status: Int, body: [UInt8], replayed: Bool)
 
     private enum Round: Sendable {
-        case booked(Answer, freeAfter: [Int64: Int])
+        case booked(Answer, freeAfter: [Int64: Int], poolUnits: [BatchRecords.PoolUnits])
         case replayed(Answer)
-        case refused(generation: Int64, free: [Int64: Int])
+        case refused(generation: Int64, free: [Int64: Int], poolUnits: [BatchRecords.PoolUnits]?)
     }
 
     struct Submission: Sendable {
@@ -40,25 +42,37 @@ struct OrderBooking {
         let model = OrderPlacer.model(input, id: id, releaseDate: submission.releaseDate)
         for _ in 0..<Self.optimisticRounds {
             let (snapshot, free) = try await view(capability, asOf: asOf)
-            let poolUnits = try await poolUnits(of: model, capability: capability, asOf: asOf)
-            let planned = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free, poolUnits: poolUnits)
+            var pool = try await heldPoolUnits(of: model, capability: capability, asOf: asOf, generation: snapshot.generation)
+            var draft = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free, poolUnits: pool?.units ?? [:])
+            // Bookings of this process into the pool that landed while this one planned are
+            // already held: plan again with them rather than be refused for them.
+            for _ in 0..<Self.poolReplans {
+                guard let name = model.pool, let held = pool, let check = Self.poolCheck(model, asOf: asOf, held: held),
+                      let now = context.placements.poolUnits(capability, pool: name, generation: snapshot.generation),
+                      now.sum(from: check.from, to: check.to) != check.units else { break }
+                pool = now
+                draft = Self.plan(model, asOf: asOf, snapshot: snapshot, free: free, poolUnits: now.units)
+            }
+            let planned = draft
             let order = Self.order(submission, id: id, served: planned.placement.servedUnits, shortfall: planned.shortfall)
             let idempotency = submission.idempotency, ttl = context.configuration.idempotencyTTLSeconds
             // Without an Idempotency-Key the booking is one statement, atomic by itself: no BEGIN
             // and COMMIT (two round trips fewer; the slots stay locked for the statement only).
-            // A pooled order's batch partners are read in the same round trip
-            // (``bookReadingPartners(on:_:_:generation:placed:)``).
+            // A pooled order's batch partners and its pool's units in its slots are read in the
+            // same round trip (``bookReadingPartners(on:_:_:generation:poolCheck:placed:)``).
             let single = idempotency == nil
             let placed = planned.placed(in: snapshot)
+            let check = pool.flatMap { Self.poolCheck(model, asOf: asOf, held: $0) }
             let outcome = try await context.pool.transaction(singleStatement: single) { connection -> Round in
                 if let idempotency, let replay = try Self.replay(on: connection, idempotency) {
                     return .replayed(replay)
                 }
-                let (booking, partners) = try Self.bookReadingPartners(on: connection, order, planned.allocations,
-                                                                       generation: snapshot.generation, placed: placed)
+                let (booking, partners, poolUnits) = try Self.bookReadingPartners(on: connection, order, planned.allocations,
+                                                                                  generation: snapshot.generation, poolCheck: check,
+                                                                                  placed: placed)
                 switch booking {
-                case .stale(let generation, let free):
-                    return .refused(generation: generation, free: free)
+                case .stale(let generation, let free, let poolUnits):
+                    return .refused(generation: generation, free: free, poolUnits: poolUnits)
                 case .booked(let stored, let written, let freeAfter):
                     let body = try Self.body(stored, placed: placed, written: written, shortfall: planned.shortfall, partners: partners)
                     if let idempotency {
@@ -66,19 +80,25 @@ struct OrderBooking {
                                                       requestHash: idempotency.requestHash, status: 201, body: body, orderID: id,
                                                       ttlSeconds: ttl)
                     }
-                    return .booked((201, body, false), freeAfter: freeAfter)
+                    return .booked((201, body, false), freeAfter: freeAfter, poolUnits: poolUnits)
                 }
             }
             switch outcome {
             case .replayed(let answer):
                 return answer
-            case .booked(let answer, let freeAfter):
+            case .booked(let answer, let freeAfter, let poolUnits):
                 context.placements.observed(capability, planned: snapshot.generation, current: snapshot.generation,
                                             free: freeAfter, slotIDs: planned.allocations.map(\.slotID))
+                if let name = model.pool, pool != nil {
+                    context.placements.observedPool(capability, pool: name, generation: snapshot.generation, rows: poolUnits, complete: false)
+                }
                 return answer
-            case .refused(let generation, let free):
+            case .refused(let generation, let free, let poolUnits):
                 context.placements.observed(capability, planned: snapshot.generation, current: generation, free: free,
                                             slotIDs: planned.allocations.map(\.slotID))
+                if let name = model.pool, let poolUnits, generation == snapshot.generation {
+                    context.placements.observedPool(capability, pool: name, generation: generation, rows: poolUnits, complete: false)
+                }
             }
         }
         return try await submitUnderLocks(submission, id: id, model: model)
@@ -100,10 +120,31 @@ struct OrderBooking {
         })
     }
 
+    /// The held units of the order's pool per slot at `generation` (``PlacementCache/PoolUnits``),
+    /// read and held first if none are; nil for an order without a pool. Read at a later
+    /// generation, they serve this round only: its booking is then refused for its generation.
+    func heldPoolUnits(of order: Scheduling.Order, capability: String, asOf: Day, generation: Int64) async throws -> PlacementCache.PoolUnits? {
+        guard let pool = order.pool else { return nil }
+        if let held = context.placements.poolUnits(capability, pool: pool, generation: generation) { return held }
+        let read = try await context.pool.withConnection { connection in
+            try BatchRecords.poolUnitsAtGeneration(on: connection, capability: capability, pool: pool, from: asOf)
+        }
+        context.placements.observedPool(capability, pool: pool, generation: read.generation, rows: read.units, complete: true)
+        return PlacementCache.PoolUnits(generation: read.generation, rows: read.units)
+    }
+
+    /// What the booking of a plan made from `held` checks: the pool's units over every day the
+    /// order may use (from its release, or `asOf`, to its due date) are still those held. Nil
+    /// when there is no such day.
+    static func poolCheck(_ order: Scheduling.Order, asOf: Day, held: PlacementCache.PoolUnits) -> OrderRecords.PoolCheck? {
+        let from = max(order.releaseDate, asOf)
+        guard from <= order.dueDate else { return nil }
+        return OrderRecords.PoolCheck(from: from, to: order.dueDate, units: held.sum(from: from, to: order.dueDate))
+    }
+
     /// Units of the order's pool that other orders hold in each slot of the capability from
-    /// `asOf` to its due date (no later slot is eligible), read fresh (the placement copy does
-    /// not hold them: bookings of other processes add to them without moving the generation);
-    /// empty for an order without a pool.
+    /// `asOf` to its due date (no later slot is eligible), read fresh (quotes, which write
+    /// nothing that could check held figures); empty for an order without a pool.
     func poolUnits(of order: Scheduling.Order, capability: String, asOf: Day) async throws -> [Int64: Int] {
         guard let pool = order.pool else { return [:] }
         return try await context.pool.withConnection { connection in
@@ -196,7 +237,8 @@ extension OrderBooking {
             let order = Self.order(submission, id: id, served: plan.placement.servedUnits, shortfall: shortfall)
             // The slots are locked and the plan fits them, so the booking cannot be refused.
             let placed = plan.placed
-            let (booking, partners) = try Self.bookReadingPartners(on: connection, order, plan.allocations, generation: nil, placed: placed)
+            let (booking, partners, _) = try Self.bookReadingPartners(on: connection, order, plan.allocations, generation: nil,
+                                                                      poolCheck: nil, placed: placed)
             guard case .booked(let stored, let written, _) = booking else {
                 throw HTTPError(.conflict, detail: "The capacity changed while the order was being placed; submit it again.")
             }
@@ -225,32 +267,35 @@ extension OrderBooking {
     /// ``OrderRecords/book(on:_:_:generation:)`` for both paths: a broker id that names no
     /// broker is the client's mistake (422 naming `broker_id`), never a 500.
     static func book(on connection: PostgresConnection, _ order: OrderRecords.Order, _ allocations: [OrderRecords.NewAllocation],
-                     generation: Int64?) throws -> OrderRecords.Booking {
-        try brokerChecked { try OrderRecords.book(on: connection, order, allocations, generation: generation) }
+                     generation: Int64?, poolCheck: OrderRecords.PoolCheck? = nil) throws -> OrderRecords.Booking {
+        try brokerChecked { try OrderRecords.book(on: connection, order, allocations, generation: generation, poolCheck: poolCheck) }
     }
 
-    /// ``book(on:_:_:generation:)`` and, when it books an order of a pool into slots that charge
-    /// for batches, the order's batch partners there (``partners(on:pool:id:placed:)``), in one
-    /// round trip: both statements go in one pipeline, so they form one implicit transaction.
-    /// The read sees every order committed before it began and this one's allocations (left
-    /// out), as a read just after the booking did (a round trip later); the slots stay locked
-    /// until it is done (server time only), and a failed read leaves nothing booked. The
-    /// partners are empty when nothing was booked.
+    /// ``book(on:_:_:generation:)`` and, for an order of a pool, in the same round trip: its
+    /// batch partners in the booked slots that charge for batches
+    /// (``partners(on:pool:id:placed:)``) and its pool's units in every booked slot, which the
+    /// placement cache takes in. The statements go in one pipeline, so they form one implicit
+    /// transaction. The reads see every order committed before they began and this one's
+    /// allocations, as reads just after the booking did (a round trip later); the slots stay
+    /// locked until they are done (server time only), so the pool units there are exact, and a
+    /// failed read leaves nothing booked. Both are empty when nothing was booked.
     static func bookReadingPartners(on connection: PostgresConnection, _ order: OrderRecords.Order,
-                                    _ allocations: [OrderRecords.NewAllocation], generation: Int64?,
-                                    placed: [Placed]) throws -> (OrderRecords.Booking, [OrderCostRecords.Line]) {
-        let slots = placed.filter { $0.batchCost > 0 }.map(\.new.slotID)
-        guard let pool = order.pool, !slots.isEmpty else {
-            return (try book(on: connection, order, allocations, generation: generation), [])
+                                    _ allocations: [OrderRecords.NewAllocation], generation: Int64?, poolCheck: OrderRecords.PoolCheck?,
+                                    placed: [Placed]) throws -> (OrderRecords.Booking, [OrderCostRecords.Line], [BatchRecords.PoolUnits]) {
+        guard let pool = order.pool, !allocations.isEmpty else {
+            return (try book(on: connection, order, allocations, generation: generation, poolCheck: poolCheck), [], [])
         }
+        let batchSlots = placed.filter { $0.batchCost > 0 }.map(\.new.slotID)
         return try brokerChecked {
-            let results = try connection.pipeline([
-                OrderRecords.bookStatement(order, allocations, generation: generation),
-                OrderCostRecords.partnersStatement(slotIDs: slots, pool: pool, excluding: order.id),
-            ])
+            var statements = [OrderRecords.bookStatement(order, allocations, generation: generation, poolCheck: poolCheck),
+                              BatchRecords.poolUnitsStatement(slotIDs: allocations.map(\.slotID), pool: pool)]
+            if !batchSlots.isEmpty {
+                statements.append(OrderCostRecords.partnersStatement(slotIDs: batchSlots, pool: pool, excluding: order.id))
+            }
+            let results = try connection.pipeline(statements)
             let booking = try OrderRecords.booking(results[0], order, allocations, generation: generation)
-            guard case .booked = booking else { return (booking, []) }
-            return (booking, try results[1].map(OrderCostRecords.line))
+            guard case .booked = booking else { return (booking, [], []) }
+            return (booking, try results.count > 2 ? results[2].map(OrderCostRecords.line) : [], try results[1].map(BatchRecords.poolUnits))
         }
     }
 

@@ -57,18 +57,21 @@ public final class PlacementCache: Sendable {
         }
     }
 
-    private struct Entry {
+    struct Entry {
         var snapshot: Snapshot
         var free: [Int]
         /// Set when the database was seen at a later generation: catch up before planning.
         var behind = false
+        /// Units of each pool per slot, as far as known (see ``PoolUnits``); dropped with the
+        /// copy whenever the generation moves.
+        var pools: [String: PoolUnits] = [:]
     }
 
     /// How a held copy is brought up to date: the slots changed since its generation, or nil
     /// when only reading everything again will do.
     typealias CatchUp = @Sendable (_ snapshot: Snapshot) async throws -> CandidateRecords.Changes?
 
-    private let entries = Mutex<[String: Entry]>([:])
+    let entries = Mutex<[String: Entry]>([:])
     /// Reads in progress, by capability and day: requests that find no usable copy wait for
     /// the one read rather than each reading thousands of slots at once.
     private let reads = Mutex<[String: Task<Entry, any Error>]>([:])

@@ -19,6 +19,50 @@ public enum BatchRecords {
         return units
     }
 
+    /// One pool's units in one slot, and the slot's day.
+    public struct PoolUnits: Sendable, Equatable {
+        public var slotID: Int64
+        public var day: Day
+        public var units: Int
+
+        public init(slotID: Int64, day: Day, units: Int) {
+            self.slotID = slotID
+            self.day = day
+            self.units = units
+        }
+    }
+
+    /// Units of `pool` in every slot of `capability` from `from` on, with the capability's
+    /// generation read in the same statement (so from the same snapshot): what the placement
+    /// cache holds per pool and checks bookings against (``OrderRecords/PoolCheck``).
+    public static func poolUnitsAtGeneration(on connection: PostgresConnection, capability: String, pool: String,
+                                             from: Day) throws -> (generation: Int64, units: [PoolUnits]) {
+        var generation: Int64 = 0
+        var units: [PoolUnits] = []
+        for row in try connection.query("""
+            SELECT g.generation, p.slot_id, p.day, p.units
+              FROM (SELECT coalesce((SELECT generation FROM capability_generations WHERE capability = $1), 0) AS generation) g
+              LEFT JOIN slot_pool_units p ON p.capability = $1 AND p.pool = $2 AND p.day >= $3
+            """, capability, pool, from) {
+            generation = try row.decode(Int64.self, 0)
+            guard !row.isNull(1) else { continue }
+            units.append(PoolUnits(slotID: try row.decode(Int64.self, 1), day: try row.decode(Day.self, 2), units: try row.decode(Int.self, 3)))
+        }
+        return (generation, units)
+    }
+
+    /// The units of `pool` in the given slots, for a pipeline right after a booking into them
+    /// (while it still holds their locks, so the figures are exact); each row is a
+    /// ``poolUnits(_:)``.
+    public static func poolUnitsStatement(slotIDs: [Int64], pool: String) -> PostgresConnection.Statement {
+        PostgresConnection.Statement("SELECT slot_id, day, units FROM slot_pool_units WHERE slot_id = ANY($1) AND pool = $2", slotIDs, pool)
+    }
+
+    /// A row of ``poolUnitsStatement(slotIDs:pool:)``'s result.
+    public static func poolUnits(_ row: PostgresRow) throws -> PoolUnits {
+        PoolUnits(slotID: try row.decode(Int64.self, 0), day: try row.decode(Day.self, 1), units: try row.decode(Int.self, 2))
+    }
+
     /// One pool group's units in one slot of a factory: a pool, or one order without a pool.
     public struct Group: Sendable, Equatable {
         public var factoryID: UUID

@@ -136,11 +136,19 @@ public enum OrderCostRecords {
 
     /// ``partners(on:slotIDs:pool:excluding:onlyBatchCost:)``'s statement, for a pipeline; each
     /// row of its result is a ``line(_:)``.
+    ///
+    /// Each allocation in the slots looks its order up by primary key (the `OFFSET 0` keeps the
+    /// planner from turning that into a join): with `orders` not yet analyzed, or `o.pool = $2`
+    /// misjudged, the plain join was planned as a sequential scan of every order for each new
+    /// pooled order (1.8 ms of PostgreSQL's time per order after 5,000 orders in
+    /// `WEFT_POOLS=1 PG_STATS=1 benchmarks/order-load.sh`, growing with the table).
     public static func partnersStatement(slotIDs: [Int64], pool: String, excluding orderID: UUID,
                                          onlyBatchCost: Bool = true) -> PostgresConnection.Statement {
         PostgresConnection.Statement("""
             SELECT a.order_id, \(lineColumns)
-              FROM allocations a JOIN orders o ON o.id = a.order_id JOIN capacity_slots s ON s.id = a.slot_id
+              FROM allocations a
+              CROSS JOIN LATERAL (SELECT o.created_at, o.pool FROM orders o WHERE o.id = a.order_id OFFSET 0) o
+              JOIN capacity_slots s ON s.id = a.slot_id
               JOIN factory_capabilities fc ON fc.factory_id = s.factory_id AND fc.capability = s.capability
              WHERE a.slot_id = ANY($1) AND o.pool = $2 AND a.order_id <> $3 AND (NOT $4 OR fc.batch_cost > 0)
             """, slotIDs, pool, orderID, onlyBatchCost)

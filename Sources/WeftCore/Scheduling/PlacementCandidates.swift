@@ -30,10 +30,11 @@ extension Scheduling {
             let lastDay = Int(order.dueDate.ordinal) - factory.leadDays
             usable.removeAll(keepingCapacity: true)
             var total = 0
+            // Fields read one at a time: a whole `Slot` copied out retains its id and pool units.
             for i in range where free[i] > 0 {
-                let slot = slots[i]
-                guard slot.day >= firstDay, Int(slot.day.ordinal) <= lastDay else { continue }
-                if let cap = order.maxUnitCost, slot.unitCost > cap { continue }
+                let day = slots[i].day
+                guard day >= firstDay, Int(day.ordinal) <= lastDay else { continue }
+                if let cap = order.maxUnitCost, slots[i].unitCost > cap { continue }
                 usable.append(i)
                 total += free[i]
             }
@@ -79,14 +80,16 @@ extension Scheduling {
             guard let size = factory.batchUnits else { return true }
             return y % max(1, size) != 0
         }
-        return usable.filter { $0 == first || slots[$0].unitCost < slots[first].unitCost || hasRoom($0) }
+        let firstCost = slots[first].unitCost
+        return usable.filter { $0 == first || slots[$0].unitCost < firstCost || hasRoom($0) }
     }
 
     @inline(__always)
     private static func cheaper(_ a: Int, than b: Int, _ slots: [Slot]) -> Bool {
-        let x = slots[a], y = slots[b]
-        if x.unitCost != y.unitCost { return x.unitCost < y.unitCost }
-        if x.day != y.day { return x.day < y.day }
+        let xCost = slots[a].unitCost, yCost = slots[b].unitCost
+        if xCost != yCost { return xCost < yCost }
+        let xDay = slots[a].day, yDay = slots[b].day
+        if xDay != yDay { return xDay < yDay }
         return a < b
     }
 }
