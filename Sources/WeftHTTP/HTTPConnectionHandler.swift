@@ -16,14 +16,21 @@ struct OutgoingResponse: Sendable {
     var body: ByteBuffer
 }
 
-/// Guards one connection on its event loop, between NIO's HTTP codec (with pipelining
-/// assistance, so at most one request is in flight) and the connection's async task.
+/// Guards one connection on its event loop, between NIO's HTTP codec and the connection's
+/// async task.
 ///
 /// It aggregates each request and enforces the limits and timeouts of
 /// ``HTTPServerConfiguration``, answering violations itself (400, 408, 413, 431) so the
 /// task only ever sees complete, acceptable requests. It also owns the decision to close
 /// the connection: after `Connection: close`, after an error response, when the client
-/// half-closes, or when the connection idles.
+/// half-closes, when the connection idles, or when a graceful shutdown asks it to.
+///
+/// It keeps one request in flight (pipelining): what arrives while a request is with the
+/// task (the next requests, the client's EOF, a parse error) waits in ``pending`` and is
+/// replayed in order once the response is written, as NIO's `HTTPServerPipelineHandler`
+/// does. Unlike that handler it keeps reading while a request is processed unless input is
+/// already waiting: a client that waits for each answer (nearly all) then costs no
+/// `epoll_ctl` to stop and restart reading per request.
 final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = ReceivedRequest
@@ -65,6 +72,17 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// The final response is out and output is shut; reading on until EOF or the linger timeout.
     var lingering = false
     var remoteAddress: String?
+    /// Input that arrived while a request was with the task, replayed after its response.
+    var pending = CircularBuffer<PendingEvent>()
+    /// A read held back while input is pending; issued once the pending input is taken up.
+    var readHeld = false
+    /// Bytes of the next request (no complete head yet) arrived while one was processed: its
+    /// read timeout starts when the response is out.
+    var partialRequestWaiting = false
+    /// The current read completed a request (whatever else it held is already parsed).
+    var requestCompletedInThisRead = false
+    /// A graceful shutdown is under way: the request in flight is the connection's last.
+    var quiescing = false
 
     init(configuration: HTTPServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -91,6 +109,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelInactive(context: ChannelHandlerContext) {
         self.state = .closing
+        self.pending.removeAll()
         self.cancelTimer()
         context.fireChannelInactive()
     }
@@ -102,7 +121,16 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
+        let part = Self.unwrapInboundIn(data)
+        if self.mustHoldInput {
+            self.pending.append(.part(part))
+            return
+        }
+        self.handle(part, context: context)
+    }
+
+    func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             self.receivedHead(head, context: context)
         case .body(var part):
@@ -120,8 +148,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .awaitingHead:
             break
         case .receiving, .processing:
-            // The pipelining handler makes this impossible; if it happens anyway, the
-            // connection's framing is lost.
+            // Holding input while a request is open makes this impossible; if it happens
+            // anyway, the connection's framing is lost.
             self.logger.error("request head while another request is open; closing connection")
             self.state = .closing
             context.close(promise: nil)
@@ -185,6 +213,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
         guard case .receiving = self.state, let head = self.head else { return }
         self.disarm()
         self.state = .processing
+        self.requestCompletedInThisRead = true
         let request = ReceivedRequest(
             head: head,
             body: self.body.take() ?? ByteBuffer(),
@@ -194,6 +223,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if case .processing = self.state, self.pending.isEmpty, !self.requestCompletedInThisRead {
+            // Bytes arrived while a request was with the task, and none of them made a
+            // complete part: they are the start of the next request.
+            self.partialRequestWaiting = true
+        }
+        self.requestCompletedInThisRead = false
         if case .idle = self.state {
             // Bytes arrived but no complete head: the start of a request, which must now
             // arrive within the read timeout rather than the (longer) idle timeout.
@@ -205,10 +240,23 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            self.quiesce(context: context)
+            return
+        }
         guard case ChannelEvent.inputClosed = event else {
             context.fireUserInboundEventTriggered(event)
             return
         }
+        if self.mustHoldInput {
+            // After the requests before it have been answered, as they arrived.
+            self.pending.append(.inputClosed)
+            return
+        }
+        self.handleInputClosed(context: context)
+    }
+
+    func handleInputClosed(context: ChannelHandlerContext) {
         // Not forwarded: the async side must not end the connection before its response
         // has been written, so closing is decided here.
         self.inputClosed = true
@@ -226,6 +274,15 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError, self.mustHoldInput {
+            // Bytes after the request in flight that do not parse: answered in their turn.
+            self.pending.append(.parserError(error))
+            return
+        }
+        self.handleError(error, context: context)
+    }
+
+    func handleError(_ error: any Error, context: ChannelHandlerContext) {
         if let parserError = error as? HTTPParserError {
             switch self.state {
             case .idle, .awaitingHead, .receiving:
@@ -243,8 +300,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
                     )
                 }
             case .processing:
-                // Pipelining assistance holds parser errors back until the response is out,
-                // so this is unexpected; the framing is lost either way.
+                // Parser errors wait in `pending` until the response is out, so this is
+                // unexpected; the framing is lost either way.
                 self.inputClosed = true
             case .closing:
                 break
@@ -273,24 +330,29 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             return
         }
         var head = response.head
-        let keepAlive = requestHead.isKeepAlive && !self.inputClosed
+        let keepAlive = requestHead.isKeepAlive && !self.inputClosed && !self.quiescing
         if !keepAlive {
             head.headers.replaceOrAdd(name: "connection", value: "close")
         } else if requestHead.version.minor == 0 {
             head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
 
-        // State first: writing `.end` lets the pipelining handler deliver the next buffered
-        // request re-entrantly, and that request must find the connection idle.
+        // State first: the pending input replayed after `.end` must find the connection idle.
         self.head = nil
         self.body = nil
         self.startedAt = nil
-        if keepAlive {
+        if keepAlive, self.partialRequestWaiting, self.pending.isEmpty {
+            // The next request has begun: it must arrive within the read timeout.
+            self.state = .awaitingHead
+            self.startedAt = .now()
+            self.startReadTimer(context: context)
+        } else if keepAlive {
             self.state = .idle
             self.startIdleTimer(context: context)
         } else {
             self.state = .closing
         }
+        self.partialRequestWaiting = false
 
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         if Self.mayHaveBody(status: head.status, method: requestHead.method), response.body.readableBytes > 0 {
@@ -304,6 +366,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             switch result {
             case .success where keepAlive:
                 break
+            case .success where self.quiescing:
+                // As NIO's pipelining handler did on a graceful shutdown: close once written.
+                context.close(promise: nil)
             case .success:
                 self.linger(context: context, writeSucceeded: true)
             case .failure(let error):
@@ -314,7 +379,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler
             }
         }
         context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: written)
+        self.replayPending(context: context)
     }
+
 }
 
 @available(*, unavailable)
