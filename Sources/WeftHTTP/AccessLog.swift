@@ -23,23 +23,49 @@ enum AccessLog {
         // Nothing to build when the level hides the line (e.g. WEFT_LOG_LEVEL=warning).
         guard logger.logLevel <= .info else { return }
         let elapsed = NIODeadline.now() - entry.startedAt
-        let milliseconds = Double(elapsed.nanoseconds) / 1_000_000
-        let latency = String((milliseconds * 100).rounded() / 100)
+        let latency = Self.milliseconds(elapsed.nanoseconds)
         let status = String(entry.status.code)
-        var metadata = Logger.Metadata(minimumCapacity: 9 + entry.extra.count)
-        metadata["http.method"] = .string(entry.method)
-        metadata["http.path"] = .string(entry.path)
-        metadata["http.route"] = .string(entry.route ?? "-")
-        metadata["http.status"] = .string(status)
-        metadata["latency_ms"] = .string(latency)
-        metadata["request_id"] = .string(entry.requestID)
-        metadata["bytes_in"] = .string(String(entry.bytesIn))
-        metadata["bytes_out"] = .string(String(entry.bytesOut))
-        metadata["remote"] = .string(entry.remoteAddress ?? "-")
-        for (key, value) in entry.extra where metadata[key] == nil {
+        // Sorted by key, the order lines print metadata in; no dictionary to build and sort.
+        var fields: [(key: String, value: String)] = [
+            ("bytes_in", String(entry.bytesIn)),
+            ("bytes_out", String(entry.bytesOut)),
+            ("http.method", entry.method),
+            ("http.path", entry.path),
+            ("http.route", entry.route ?? "-"),
+            ("http.status", status),
+            ("latency_ms", latency),
+            ("remote", entry.remoteAddress ?? "-"),
+            ("request_id", entry.requestID),
+        ]
+        if !entry.extra.isEmpty {
+            let fixed = fields.count
+            for (key, value) in entry.extra where !fields[..<fixed].contains(where: { $0.key == key }) {
+                fields.append((key, value))
+            }
+            fields.sort { $0.key < $1.key }
+        }
+        let message = "\(entry.method) \(entry.path) \(status) \(latency)ms"
+        if let handler = logger.handler as? SinkLogHandler {
+            // weft's own handler: straight to the line, the same line as below.
+            handler.log(level: .info, message: message, sortedMetadata: fields, source: "WeftHTTP")
+            return
+        }
+        var metadata = Logger.Metadata(minimumCapacity: fields.count)
+        for (key, value) in fields {
             metadata[key] = .string(value)
         }
-        logger.info("\(entry.method) \(entry.path) \(status) \(latency)ms", metadata: metadata)
+        logger.info("\(message)", metadata: metadata)
+    }
+
+    /// Milliseconds with at most two decimals, as `String(Double)` prints `(ms * 100).rounded() / 100`
+    /// (`0.05`, `1.5`, `12.0`), written with integers.
+    static func milliseconds(_ nanoseconds: Int64) -> String {
+        let hundredths = Int64((Double(nanoseconds) / 1_000_000 * 100).rounded())
+        guard hundredths >= 0 else { return String((Double(hundredths) / 100)) }
+        let whole = hundredths / 100, fraction = hundredths % 100
+        if fraction == 0 { return "\(whole).0" }
+        if fraction % 10 == 0 { return "\(whole).\(fraction / 10)" }
+        return fraction < 10 ? "\(whole).0\(fraction)" : "\(whole).\(fraction)"
     }
 
     /// `host:port`, with IPv6 hosts bracketed.

@@ -39,7 +39,9 @@ extension HTTPServer {
                             remoteAddress: remoteAddress,
                             extra: response.logMetadata
                         ),
-                        logger: request.logger
+                        // The server's logger: the line carries request_id itself, so the
+                        // request's logger (the same plus request_id) would add nothing.
+                        logger: self.logger
                     )
                     try await outbound.write(Self.encode(response, requestID: request.requestID))
                 }

@@ -26,7 +26,25 @@ public struct Request: Sendable {
     /// The client's `X-Request-Id` if acceptable, otherwise a generated one.
     public var requestID: String
     /// A logger whose metadata carries `request_id`.
-    public var logger: Logger
+    ///
+    /// Made when asked for: most requests never log through it (the access log does not), and
+    /// a logger with its own metadata costs a copy of the handler and a dictionary.
+    public var logger: Logger {
+        get {
+            guard let id = self.loggerRequestID else { return self.baseLogger }
+            var logger = self.baseLogger
+            logger[metadataKey: "request_id"] = "\(id)"
+            return logger
+        }
+        set {
+            self.baseLogger = newValue
+            self.loggerRequestID = nil
+        }
+    }
+    /// The logger the request was made with, and the id ``logger`` adds to it (nil once a
+    /// logger has been set, which is then used as it is).
+    private var baseLogger: Logger
+    private var loggerRequestID: String?
     /// The peer address as `host:port`, when known.
     public var remoteAddress: String?
 
@@ -72,8 +90,6 @@ public struct Request: Sendable {
         remoteAddress: String?
     ) {
         let id = requestID ?? RequestID.accept(headers.first(name: RequestID.headerName)) ?? RequestID.generate()
-        var logger = logger
-        logger[metadataKey: "request_id"] = "\(id)"
         self.method = method
         self.uri = uri
         self.path = path
@@ -83,7 +99,8 @@ public struct Request: Sendable {
         self.parameters = [:]
         self.routeTemplate = nil
         self.requestID = id
-        self.logger = logger
+        self.baseLogger = logger
+        self.loggerRequestID = id
         self.remoteAddress = remoteAddress
     }
 

@@ -37,16 +37,16 @@ public struct SinkLogHandler: LogHandler {
         // another dictionary.
         let explicit = event.metadata
         let provided = metadataProvider?.get()
-        var entries: [(key: String, value: Logger.MetadataValue)] = []
+        var entries: [(key: String, value: String)] = []
         entries.reserveCapacity(metadata.count + (explicit?.count ?? 0) + (provided?.count ?? 0) + 2)
         if let explicit {
-            for (key, value) in explicit { entries.append((key, value)) }
+            for (key, value) in explicit { entries.append((key, value.description)) }
         }
         if let provided {
-            for (key, value) in provided where explicit?[key] == nil { entries.append((key, value)) }
+            for (key, value) in provided where explicit?[key] == nil { entries.append((key, value.description)) }
         }
         for (key, value) in metadata where explicit?[key] == nil && provided?[key] == nil {
-            entries.append((key, value))
+            entries.append((key, value.description))
         }
         if let error = event.error {
             entries.removeAll { $0.key == "error.message" || $0.key == "error.type" }
@@ -54,12 +54,38 @@ public struct SinkLogHandler: LogHandler {
             entries.append(("error.type", "\(String(reflecting: type(of: error)))"))
         }
         entries.sort { $0.key < $1.key }
+        self.write(level: event.level, entries: entries, source: event.source, message: event.message.description)
+    }
 
+    /// Logs a line whose explicit metadata is already an array sorted by key, as the access
+    /// log builds it: the same line as ``log(event:)`` writes for the same fields, without
+    /// building a `Logger.Metadata` dictionary and sorting it again. The provider's and the
+    /// handler's metadata are added (and the whole sorted) only when they have keys of their own.
+    func log(level: Logger.Level, message: String, sortedMetadata explicit: [(key: String, value: String)], source: String) {
+        guard level >= logLevel else { return }
+        var entries = explicit
+        var sorted = true
+        if let provided = metadataProvider?.get() {
+            for (key, value) in provided where !explicit.contains(where: { $0.key == key }) {
+                entries.append((key, value.description))
+                sorted = false
+            }
+        }
+        for (key, value) in metadata where !entries.contains(where: { $0.key == key }) {
+            entries.append((key, value.description))
+            sorted = false
+        }
+        if !sorted { entries.sort { $0.key < $1.key } }
+        self.write(level: level, entries: entries, source: source, message: message)
+    }
+
+    /// Formats the line and hands it to the sink.
+    private func write(level: Logger.Level, entries: [(key: String, value: String)], source: String, message: String) {
         var line: [UInt8] = []
         line.reserveCapacity(320)
         Self.appendTimestamp(to: &line)
         line.append(UInt8(ascii: " "))
-        line.append(contentsOf: event.level.rawValue.utf8)
+        line.append(contentsOf: level.rawValue.utf8)
         if !label.isEmpty {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: label.utf8)
@@ -69,12 +95,12 @@ public struct SinkLogHandler: LogHandler {
             line.append(UInt8(ascii: " "))
             line.append(contentsOf: key.utf8)
             line.append(UInt8(ascii: "="))
-            line.append(contentsOf: value.description.utf8)
+            line.append(contentsOf: value.utf8)
         }
         line.append(contentsOf: " [".utf8)
-        line.append(contentsOf: event.source.utf8)
+        line.append(contentsOf: source.utf8)
         line.append(contentsOf: "] ".utf8)
-        line.append(contentsOf: event.message.description.utf8)
+        line.append(contentsOf: message.utf8)
         line.append(UInt8(ascii: "\n"))
         sink.enqueue(line)
     }

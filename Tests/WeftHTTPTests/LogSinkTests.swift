@@ -81,6 +81,46 @@ struct LogSinkTests {
         #expect(line.wholeMatch(of: pattern) != nil, "\(line)")
     }
 
+    @Test func theAccessLogsDirectLineIsTheLineTheGenericPathWrites() throws {
+        let direct = try Output(), generic = try Output()
+        let directSink = LogSink(fileDescriptor: direct.descriptor), genericSink = LogSink(fileDescriptor: generic.descriptor)
+        var logger = Logger(label: "weft.http") { SinkLogHandler(label: $0, sink: directSink, logLevel: .info) }
+        logger[metadataKey: "zone"] = "a"  // the handler's own metadata is merged in, sorted
+        let entry = AccessLog.Entry(
+            method: "GET", path: "/v1/x", route: "/v1/x", status: .ok, startedAt: .now(), requestID: "r1",
+            bytesIn: 3, bytesOut: 15, remoteAddress: "127.0.0.1:5", extra: ["auth.role": "admin", "http.status": "999"]
+        )
+        AccessLog.record(entry, logger: logger)
+        directSink.flush()
+        let line = try #require(direct.lines.first)
+        // The same fields through swift-log's generic path (a dictionary, sorted by the handler).
+        let fields = line.split(separator: " [WeftHTTP] ")[0].split(separator: " ").dropFirst(3)
+        var metadata = Logger.Metadata()
+        for field in fields where !field.hasPrefix("zone=") {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            metadata[String(parts[0])] = .string(String(parts[1]))
+        }
+        var genericLogger = Logger(label: "weft.http") { SinkLogHandler(label: $0, sink: genericSink, logLevel: .info) }
+        genericLogger[metadataKey: "zone"] = "a"
+        let message = String(line.split(separator: " [WeftHTTP] ")[1])
+        genericLogger.info("\(message)", metadata: metadata, source: "WeftHTTP")
+        genericSink.flush()
+        #expect(generic.lines.first.map { $0.dropFirst(24) } == line.dropFirst(24))  // past the timestamps
+        #expect(line.contains(" auth.role=admin bytes_in=3 bytes_out=15 http.method=GET http.path=/v1/x http.route=/v1/x http.status=200 latency_ms="))
+        #expect(line.contains(" remote=127.0.0.1:5 request_id=r1 zone=a [WeftHTTP] GET /v1/x 200 "))
+    }
+
+    @Test func latencyIsWrittenAsStringOfDoubleWouldWriteIt() {
+        var samples: [Int64] = [0, 1, 4_999, 5_000, 5_001, 9_999, 10_000, 50_000, 99_999, 100_000, 123_456, 1_000_000, 1_005_000,
+                                12_340_000, 12_345_678, 999_994_999, 1_000_000_000, 86_400_000_000_000]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { samples.append(Int64.random(in: 0...10_000_000_000, using: &generator)) }
+        for nanoseconds in samples {
+            let milliseconds = Double(nanoseconds) / 1_000_000
+            #expect(AccessLog.milliseconds(nanoseconds) == String((milliseconds * 100).rounded() / 100), "\(nanoseconds)")
+        }
+    }
+
     @Test func anOutputNobodyReadsDropsAndCountsLinesInsteadOfGrowing() throws {
         let output = try Output()
         let sink = LogSink(fileDescriptor: output.descriptor, maxPendingBytes: 100)
