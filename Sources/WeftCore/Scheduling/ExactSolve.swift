@@ -48,6 +48,7 @@ extension Scheduling {
         // Stage 1: most priority-weighted units served.
         var servedTarget: Int64
         var stageOneValues: [Double]? = nil
+        var stageOneCost = Int64.max
         if let incumbent, let unservedBound, incumbent.score.hard == 0, incumbent.score.unserved == unservedBound {
             servedTarget = model.baseUnserved - unservedBound
         } else {
@@ -67,11 +68,13 @@ extension Scheduling {
             let unservedLow = model.baseUnserved + ceilInteger(lowest, proven: r.proven && r.values != nil)
             outcome.bound = Bound(unserved: unservedLow, cost: model.baseCost)
             // Stage 1 is settled when CBC proved it, or when a plan in hand meets its bound.
-            let met = [incumbent?.score, outcome.plan.map { score(index.problem, plan: $0) }].contains {
+            let planScore = outcome.plan.map { score(index.problem, plan: $0) }
+            let met = [incumbent?.score, planScore].contains {
                 $0.map { $0.hard == 0 && $0.unserved == unservedLow } ?? false
             }
             guard (r.proven && r.values != nil) || met else { return done() }
             servedTarget = model.baseUnserved - unservedLow
+            if let planScore, planScore.hard == 0, planScore.unserved == unservedLow { stageOneCost = planScore.cost }
         }
 
         // Stage 2: least cost with Σ priority·x ≥ the stage-1 optimum.
@@ -79,7 +82,13 @@ extension Scheduling {
         var row: [(Int, Double)] = []
         for i in 0..<model.xCount { row.append((model.xColumn[i], Double(model.priority[model.xOrder[i]]))) }
         for (i, c) in model.columns.enumerated() { weights[i] = c.cost }
-        let seed = stageOneValues ?? startValues
+        // Stage 2 starts from stage 1's plan, or from the incumbent when that serves as much
+        // and costs less (stage 1 looks at units only, so its plan can be far dearer).
+        var seed = stageOneValues ?? startValues
+        if let incumbent, startValues != nil, incumbent.score.hard == 0,
+           incumbent.score.unserved == model.baseUnserved - servedTarget, incumbent.score.cost < stageOneCost {
+            seed = startValues
+        }
         let r = runMIP(model, solver: solver, objective: weights, extraRow: (row, Double(servedTarget)), start: seed, seconds: left(),
                        nodes: nodeLimit, costStage: true)
         outcome.nodes += r.nodes

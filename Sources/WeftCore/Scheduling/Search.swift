@@ -32,6 +32,8 @@ struct Search {
     private(set) var iterations = 0
     private(set) var accepted = 0
     private(set) var improvements = 0
+    /// The iteration at which the best plan last improved (0: construction).
+    private(set) var lastImprovedIteration = 0
 
     init(index: ProblemIndex, seed: UInt64) {
         state = SolverState(index: index)
@@ -170,6 +172,7 @@ struct Search {
         if score < bestScore {
             bestScore = score
             bestAlloc = state.alloc
+            lastImprovedIteration = iterations
         }
     }
 
@@ -179,6 +182,13 @@ struct Search {
     /// `fraction(iterations)` tells how far through its budget the search is (for the acceptance
     /// threshold). Both take the count so that they need not read this value while it runs.
     mutating func improve(maxIterations: Int, target: Scheduling.Score?, fraction: (Int) -> Double, shouldStop: (Int) -> Bool) {
+        improve(maxIterations: maxIterations, target: target, fraction: fraction) { iterations, _ in shouldStop(iterations) }
+    }
+
+    /// As above; `shouldStop` also gets the iteration at which the best plan last improved
+    /// (``lastImprovedIteration``), so that the caller can tell a search that has stopped finding anything.
+    mutating func improve(maxIterations: Int, target: Scheduling.Score?, fraction: (Int) -> Double,
+                          shouldStop: (_ iterations: Int, _ lastImproved: Int) -> Bool) {
         guard orderCount > 0 else { return }
         let startCost = Double(max(1, state.score.cost))
         var current = state.score
@@ -187,7 +197,7 @@ struct Search {
         var mark = [Bool](repeating: false, count: orderCount)
         while iterations < maxIterations {
             if let target, bestScore <= target { return }   // proven optimal
-            if iterations & 7 == 0 && shouldStop(iterations) { return }
+            if iterations & 7 == 0 && shouldStop(iterations, lastImprovedIteration) { return }
             iterations += 1
             chosen.removeAll(keepingCapacity: true)
             selectNeighbourhood(into: &chosen, mark: &mark)

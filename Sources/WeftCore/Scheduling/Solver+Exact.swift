@@ -41,7 +41,7 @@ final class ExactRun: @unchecked Sendable {
     let solver: any MIPSolver
     /// Over ``Scheduling/SolverOptions/exactColumnLimit``: CBC's root bound only (node limit 0).
     let rootOnly: Bool
-    private let lock = Mutex<(outcome: Scheduling.ExactOutcome?, proven: Bool)>((nil, false))
+    private let lock = Mutex<(outcome: Scheduling.ExactOutcome?, proven: Bool, finished: Bool)>((nil, false, false))
     private let done = DispatchSemaphore(value: 0)
     private var started = false
 
@@ -82,21 +82,43 @@ final class ExactRun: @unchecked Sendable {
                 outcome = Scheduling.exactSolve(index, model: model, incumbent: (incumbent, score),
                                                 unservedBound: unservedBound, timeLimit: left, solver: solver, nodeLimit: nodeLimit)
             }
-            lock.withLock { $0 = (outcome, outcome?.proven ?? false) }
+            lock.withLock { $0 = (outcome, outcome?.proven ?? false, true) }
             done.signal()
         }
     }
 
+    /// Whether CBC is still solving in parallel mode (it has neither answered nor proved).
+    var isRunning: Bool { started && !lock.withLock { $0.finished } }
+
     /// The outcome: in parallel mode waits for CBC (it keeps to the same deadline); in
     /// sequential mode runs CBC now, seeded with the search's best plan, until `deadline`.
+    ///
+    /// `secondLeg` (parallel mode; the search stopped because it had stagnated,
+    /// ``Scheduling/SolverOptions/stagnantSearchShare``): while the first CBC goes on, a second
+    /// one solves the model on the search's thread, seeded with the search's best plan, until
+    /// `deadline`. The outcome is then the better plan of the two and the larger bound (both
+    /// valid, so the larger is too).
     func finish(search: Search, bound: Scheduling.Bound?, until deadline: ContinuousClock.Instant,
-                clock: ContinuousClock) -> Scheduling.ExactOutcome? {
+                clock: ContinuousClock, secondLeg: Bool = false) -> Scheduling.ExactOutcome? {
         let unservedBound = bound?.unserved
         if parallel {
             guard started else { return nil }
+            var second: Scheduling.ExactOutcome? = nil
+            if secondLeg, isRunning, clock.now.duration(to: deadline) > .milliseconds(100) {
+                second = solveFromSearch(search, bound: bound, until: deadline, clock: clock)
+            }
             done.wait()
-            return lock.withLock { $0.outcome }
+            let first = lock.withLock { $0.outcome }
+            guard let second else { return first }
+            return first.map { $0.merged(with: second, problem: index.problem) } ?? second
         }
+        return solveFromSearch(search, bound: bound, until: deadline, clock: clock)
+    }
+
+    /// CBC now, on this thread, seeded with the search's best plan, until `deadline`; nil when
+    /// that plan already meets `bound`.
+    private func solveFromSearch(_ search: Search, bound: Scheduling.Bound?, until deadline: ContinuousClock.Instant,
+                                 clock: ContinuousClock) -> Scheduling.ExactOutcome? {
         let limit = clock.now.duration(to: deadline)
         guard limit > .milliseconds(20) else { return nil }
         var plan = index.pinned
@@ -108,8 +130,30 @@ final class ExactRun: @unchecked Sendable {
         // The search may have met the bound already: nothing left to prove.
         if let bound, bound.isMet(by: score) { return nil }
         guard let model = ExactModel(index, columnLimit: self.limit) else { return nil }
-        return Scheduling.exactSolve(index, model: model, incumbent: (plan, score), unservedBound: unservedBound,
+        return Scheduling.exactSolve(index, model: model, incumbent: (plan, score), unservedBound: bound?.unserved,
                                      timeLimit: clock.now.duration(to: deadline), solver: solver, nodeLimit: nodeLimit)
+    }
+}
+
+extension Scheduling.ExactOutcome {
+    /// Two solves of the same model combined: the plan scoring lower (each is verified by the
+    /// caller), the lexicographically larger bound (each is valid, so the larger is too),
+    /// proven if either was.
+    func merged(with other: Scheduling.ExactOutcome, problem: Scheduling.Problem) -> Scheduling.ExactOutcome {
+        var result = self
+        switch (plan, other.plan) {
+        case (nil, let p?): result.plan = p
+        case (let a?, let b?):
+            let sa = Scheduling.score(problem, plan: a), sb = Scheduling.score(problem, plan: b)
+            if (sb.hard, sb.unserved, sb.cost) < (sa.hard, sa.unserved, sa.cost) { result.plan = b }
+        default: break
+        }
+        if let b = other.bound, result.bound.map({ (b.unserved, b.cost) > ($0.unserved, $0.cost) }) ?? true { result.bound = b }
+        result.proven = proven || other.proven
+        result.seconds = max(seconds, other.seconds)
+        result.nodes = nodes + other.nodes
+        result.failure = failure ?? other.failure
+        return result
     }
 }
 

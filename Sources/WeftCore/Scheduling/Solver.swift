@@ -42,6 +42,12 @@ extension Scheduling {
         /// default: CBC did not finish the root LP of a 400 × 60 × 14 model (105,000 columns) in
         /// 30 s of CPU, nor of a 22,000-column one in 9 s.
         public var rootBoundColumnLimit: Int = 0
+        /// With two threads for the solve (CBC on one, the search on the other): once the
+        /// search's best plan has not improved for this share of its time, the search stops and
+        /// its thread solves the model with CBC a second time, seeded with that plan, beside the
+        /// first CBC (0: never, the default: on the small-instance sweep it won as often as it
+        /// lost; see docs/scheduling.md, "Exact solving").
+        public var stagnantSearchShare: Double = 0
 
         public init(timeLimit: Duration = .seconds(2), seed: UInt64 = 1, maxIterations: Int? = nil,
                     computeBound: Bool = true, boundTimeLimit: Duration = .seconds(5), workers: Int = 2,
@@ -152,22 +158,32 @@ extension Scheduling {
             ?? searchDeadline
         let maxIterations = options.maxIterations ?? .max
         var lastReport = clock.now
+        // A search that has stopped improving hands its thread to a second CBC (parallel mode).
+        let stagnation = exactRun?.parallel == true && options.maxIterations == nil && options.stagnantSearchShare > 0
+            ? clock.now.duration(to: searchDeadline) * options.stagnantSearchShare : nil
+        var improvedAt = (iteration: 0, time: clock.now)
+        var stagnated = false
         let fraction = { (iterations: Int) -> Double in
             let byTime = seconds(searchStart.duration(to: clock.now)) / budget
             let byCount = options.maxIterations.map { Double(iterations) / Double(max(1, $0)) } ?? 0
             return min(1, max(byTime, byCount))
         }
         let target = bound.map { Score(hard: 0, unserved: $0.unserved, cost: $0.cost) }
-        search.improve(maxIterations: maxIterations, target: target, fraction: fraction) { iterations in
+        search.improve(maxIterations: maxIterations, target: target, fraction: fraction) { iterations, lastImproved in
             let now = clock.now
             if let progress, lastReport.duration(to: now) > .milliseconds(100) {
                 lastReport = now
                 progress(0.05 + 0.9 * fraction(iterations))
             }
+            if lastImproved != improvedAt.iteration { improvedAt = (lastImproved, now) }
+            if let stagnation, improvedAt.time.duration(to: now) >= stagnation, exactRun?.isRunning == true {
+                stagnated = true
+                return true
+            }
             // (A search ended by count does not stop for CBC: the plan must not depend on timing.)
             return now >= improveUntil || (options.maxIterations == nil && exactRun?.isProven == true)
         }
-        let exact = exactRun?.finish(search: search, bound: bound, until: searchDeadline, clock: clock)
+        let exact = exactRun?.finish(search: search, bound: bound, until: searchDeadline, clock: clock, secondLeg: stagnated)
         if let b = exact?.bound, bound.map({ (b.unserved, b.cost) > ($0.unserved, $0.cost) }) ?? true {
             bound = b
             boundMethod = .mip

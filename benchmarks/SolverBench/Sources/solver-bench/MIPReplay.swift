@@ -45,6 +45,18 @@ func replayMIP(_ args: [String]) {
     guard var solver = ProcessMIPSolver.besideExecutable() else { print("no weft-mip-worker beside solver-bench"); return }
     solver.grace = .seconds(60)
     let integers = problem.integer.filter { $0 }.count
+    if let first = flag("restart", args).map({ Double($0)! }) {
+        // A first leg of `first` seconds, then the rest seeded with its plan (a restart with a better start).
+        var leg = problem
+        leg.seconds = first
+        let t0 = now()
+        let r = solver.solve(leg)
+        print(String(format: "  leg 1 (%.1fs) → %.2fs: obj %@, bound %@, proven %@, %d nodes", first, now() - t0,
+                     r.objective.map { String(format: "%.1f", $0) } ?? "-", r.bestBound.map { String(format: "%.1f", $0) } ?? "-",
+                     r.proven ? "yes" : "no", r.nodes))
+        if let values = r.values { problem.start = values }
+        problem.seconds = max(0.01, problem.seconds - first)
+    }
     let t0 = now()
     let r = solver.solve(problem)
     print(String(format: "%@: %d cols (%d integer), %d rows, %d nonzeros, start %@, limit %.1fs%@ → %.2fs: obj %@, bound %@, proven %@, %d nodes%@",

@@ -28,6 +28,7 @@ func runSweep(_ args: [String]) {
         var options = Scheduling.SolverOptions(timeLimit: .milliseconds(Int(seconds * 1000)), seed: spec.seed,
                                                workers: Int(flag("workers", args) ?? "2")!)
         options.exactColumnLimit = exactLimit
+        if let share = flag("stagnant-share", args) { options.stagnantSearchShare = Double(share)! }
         options.mipSolver = mipSolver(args)
         if let dump = flag("dump-mip", args), let inner = options.mipSolver {
             options.mipSolver = RecordingMIPSolver(inner, folder: dump, prefix: String(format: "s%02d", i))

@@ -311,8 +311,8 @@ default:
            solver-bench multi [--capabilities N] [--workers N] [--bound-after] (+ run's instance flags)
            solver-bench verify --plan PLAN.json (+ the instance flags used to export it)
            solver-bench pool-compare [--time SECONDS] (+ run's instance flags; pooled shapes)
-           solver-bench sweep [--count 30] [--time SECONDS] [--seed S] [--dir DIR] [--label NAME] [--exact-limit COLUMNS]
+           solver-bench sweep [--count 30] [--time SECONDS] [--seed S] [--dir DIR] [--label NAME] [--exact-limit COLUMNS] [--stagnant-share F]
                               [--dump-mip DIR] (small instances of every shape; small_sweep.py compares them with CP-SAT)
-           solver-bench mip FILE.mip [--seconds S] [--cbc name=value,...] [--no-start] [--nodes N]   (a recorded MIP again)
+           solver-bench mip FILE.mip [--seconds S] [--cbc name=value,...] [--no-start] [--nodes N] [--restart S1]   (a recorded MIP again; --restart: S1 seconds, then the rest from its plan)
     """)
 }
