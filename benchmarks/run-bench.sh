@@ -22,10 +22,14 @@ factories=${3:-1000}
 weft_require_packages
 
 # A separate build folder, so a release build does not wait on (or block) debug builds.
+# WEFT_BIN=PATH measures that weft binary instead, with no build (for before/after runs in the
+# same minutes; the exact step needs weft-mip-worker beside it, as in a build folder).
 scratch=${SCRATCH:-.build-release}
-swift build -c release --scratch-path "$scratch" --product weft >/dev/null
-swift build -c release --scratch-path "$scratch" --product weft-mip-worker >/dev/null   # the exact step's worker, beside weft
-weft="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/weft"
+if [ -z "${WEFT_BIN:-}" ]; then
+    swift build -c release --scratch-path "$scratch" --product weft >/dev/null
+    swift build -c release --scratch-path "$scratch" --product weft-mip-worker >/dev/null   # the exact step's worker, beside weft
+fi
+weft=${WEFT_BIN:-"$(swift build -c release --scratch-path "$scratch" --show-bin-path)/weft"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/weft-run-bench.XXXXXX")
 chmod 755 "$work" # the postgres user must reach the cluster inside it
 server=
