@@ -34,8 +34,9 @@ struct PoolStateMachine: Sendable {
     }
 
     enum OpenFailedAction: Equatable {
-        /// Tell this waiter the database cannot be reached, so it fails fast instead of timing out.
-        case fail(WaiterID)
+        /// Tell these waiters (oldest first) the database cannot be reached, so they fail fast
+        /// instead of timing out.
+        case fail([WaiterID])
         case none
     }
 
@@ -84,10 +85,17 @@ struct PoolStateMachine: Sendable {
         return place(connection, now: now)
     }
 
+    /// A connection could not be opened. The oldest waiter fails (it would have had that
+    /// connection), and so does every waiter nothing else can serve: each connection still
+    /// opening or leased may serve one waiter later; the waiters beyond those would only wait
+    /// out their lease timeout, since nobody opens a connection for them.
     mutating func openFailed() -> OpenFailedAction {
-        opening -= 1
+        opening = max(0, opening - 1)
         guard !waiters.isEmpty else { return .none }
-        return .fail(waiters.removeFirst())
+        let servable = opening + leased.count
+        let failing = max(1, waiters.count - servable)
+        defer { waiters.removeFirst(failing) }
+        return .fail(Array(waiters.prefix(failing)))
     }
 
     /// A caller is done with a connection; `broken` ones, and those older than `maxAge`, are

@@ -306,11 +306,11 @@ public final class PostgresPool: Sendable {
                 if let (lease, call) = perform(action) { serve(lease, call) }
             } catch {
                 logger.warning("cannot open a database connection", metadata: ["error": "\(error)"])
-                let waiter = state.withLock { state -> Call? in
-                    guard case .fail(let waiter) = state.machine.openFailed() else { return nil }
-                    return state.calls.removeValue(forKey: waiter)
+                let failing = state.withLock { state -> [Call] in
+                    guard case .fail(let waiters) = state.machine.openFailed() else { return [] }
+                    return waiters.compactMap { state.calls.removeValue(forKey: $0) }
                 }
-                waiter?.fail(error)
+                for call in failing { call.fail(error) }
             }
         }
     }

@@ -47,10 +47,37 @@ struct PoolStateMachineTests {
         let r14 = machine.lease(7)
         #expect(r14 == .waitAndOpen(1))
         let r15 = machine.openFailed()
-        #expect(r15 == .fail(7))
+        #expect(r15 == .fail([7]))
         #expect(machine.total == 0)
         let r16 = machine.openFailed()
         #expect(r16 == .none)
+    }
+
+    @Test func failedOpenFailsEveryWaiterNothingElseCanServe() {
+        // Two connections at most, five callers: two opens under way, three waiting behind them.
+        var machine = PoolStateMachine(maxConnections: 2)
+        #expect(machine.lease(1) == .waitAndOpen(1))
+        #expect(machine.lease(2) == .waitAndOpen(2))
+        for waiter in 3...5 { #expect(machine.lease(waiter) == .wait) }
+        // One open fails: the other may still serve one waiter; the other four fail now.
+        #expect(machine.openFailed() == .fail([1, 2, 3, 4]))
+        #expect(machine.waiters == [5])
+        // The second fails too: nothing is left to serve the last one.
+        #expect(machine.openFailed() == .fail([5]))
+        #expect(machine.waiters.isEmpty)
+        #expect(machine.total == 0)
+    }
+
+    @Test func failedOpenKeepsTheWaitersLeasedConnectionsCanServe() {
+        var machine = PoolStateMachine(maxConnections: 2)
+        _ = machine.lease(1)
+        #expect(machine.opened(1) == .handOver(1, 1))
+        #expect(machine.lease(2) == .waitAndOpen(2))
+        #expect(machine.lease(3) == .wait)
+        #expect(machine.lease(4) == .wait)
+        // Connection 1 is leased and will come back for one waiter: the oldest two fail.
+        #expect(machine.openFailed() == .fail([2, 3]))
+        #expect(machine.release(1, broken: false) == .handOver(1, 4))
     }
 
     @Test func cancelledWaiterIsSkipped() {

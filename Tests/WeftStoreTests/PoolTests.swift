@@ -216,6 +216,33 @@ struct PoolTests {
         }
     }
 
+    @Test func unreachableDatabaseFailsEveryWaiterFast() async throws {
+        // Eight callers, two connections: six wait behind the two opens. When the opens are
+        // refused, nothing will serve those six, so they get the refusal too, not the end of
+        // their two-minute lease wait.
+        let pool = PostgresPool(configuration: .init(connectionString: "postgresql://nobody@127.0.0.1:1/none", maxConnections: 2,
+                                                     connectTimeoutSeconds: 60, leaseTimeout: .seconds(120)))
+        defer { pool.close() }
+        let errors = await withTaskGroup(of: PostgresError?.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    do {
+                        try await pool.query("SELECT 1")
+                        return nil
+                    } catch {
+                        return error as? PostgresError
+                    }
+                }
+            }
+            return await group.reduce(into: [PostgresError?]()) { $0.append($1) }
+        }
+        #expect(errors.count == 8)
+        for error in errors {
+            #expect(error?.kind == .connection, "\(String(describing: error))")
+            #expect(error?.message.lowercased().contains("timeout") == false, "\(String(describing: error))")
+        }
+    }
+
     @Test func serverErrorsCarrySQLState() async throws {
         let (pool, _) = try await TestDatabase.migratedPool(maxConnections: 1)
         defer { pool.close() }
