@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import WeftAPI
 import WeftCore
 import WeftStore
 import WeftTestSupport
@@ -100,6 +101,58 @@ struct PoolingCacheTests {
             Issue.record("a booking from the current pool units was refused")
             return
         }
+        try await Invariants.check(server.pool)
+        try await server.stop()
+    }
+
+    /// Why a booking reads its pool's units in its slots again (in its pipeline, with the slots
+    /// still locked) instead of adding its own units to the figures it planned with: another
+    /// process's booking into the same slot that commits while this booking waits for the
+    /// slot's lock passes unseen by the booking's pool check (it reads the statement's snapshot),
+    /// and only the read after it sees it. The held figure must be the database's, 30, not 10.
+    @Test func aBookingThatWaitedForASlotLockHoldsThePoolUnitsCommittedMeanwhile() async throws {
+        let server = try await TestServer.start()
+        let (network, _) = try await NetworkFixture.seed(server.pool, [
+            .init(name: "Near", setupCost: 100, batchCost: 1000, batchUnits: 50, slots: [(1, 100, 9)]),
+        ])
+        let broker = PoolingTests.Client(client: try server.client(), key: try await server.issueKey(role: .broker, brokerID: network.brokerID))
+        let near = network.factoryIDs["Near"]!
+        let (generation, slotID) = try await server.pool.withConnection { connection in
+            (try CandidateRecords.generation(on: connection, capability: "pcb.fab"),
+             try connection.query("SELECT id FROM capacity_slots WHERE factory_id = $1", near)[0].decode(Int64.self, 0))
+        }
+        func held() -> Int? { server.app.context.placements.poolUnits("pcb.fab", pool: Self.pool, generation: generation)?.units[slotID] }
+        func truth() async throws -> Int {
+            try await server.pool.query("SELECT coalesce(sum(units), 0)::int8 FROM slot_pool_units WHERE slot_id = $1", slotID)[0].decode(Int.self, 0)
+        }
+
+        // Another process books 20 units of the pool into the slot and holds its lock for 3 s
+        // before it commits.
+        async let elsewhere = server.pool.query("""
+            WITH l AS (SELECT id FROM capacity_slots WHERE factory_id = $1 FOR UPDATE),
+                 o AS (INSERT INTO orders (broker_id, capability, quantity, due_date, release_date, status, allocated_units, pool)
+                       VALUES ($2, 'pcb.fab', 20, current_date + 6, current_date, 'scheduled', 20, $3) RETURNING id),
+                 a AS (INSERT INTO allocations (order_id, slot_id, units, unit_cost) SELECT o.id, l.id, 20, 9 FROM o, l RETURNING slot_id)
+            SELECT pg_sleep(3) FROM l
+            """, near, network.brokerID, Self.pool)
+        let sleeping = try await TestDatabase.eventually(within: .seconds(60)) {
+            try await server.pool.query("SELECT count(*)::int8 FROM pg_stat_activity WHERE wait_event = 'PgSleep'")[0].decode(Int.self, 0) > 0
+        }
+        #expect(sleeping)
+        // A, 10 units, plans from no pool units and its booking waits for the slot's lock. (On
+        // a machine slow enough that the other booking commits first, A is refused, planned
+        // again from the 20 and booked: the held figure is 30 as well.)
+        let a = try await broker.send("POST", "/v1/orders", json: PoolingTests.body(quantity: 10, pool: Self.pool))
+        _ = try await elsewhere
+        #expect(a.status == 201, "\(a.text)")
+        #expect(try await truth() == 30)
+        #expect(held() == 30)
+
+        // B, 5 units, plans from the 30 held and books at once.
+        let b = try await broker.send("POST", "/v1/orders", json: PoolingTests.body(quantity: 5, pool: Self.pool))
+        #expect(b.status == 201, "\(b.text)")
+        #expect(try await truth() == 35)
+        #expect(held() == 35)
         try await Invariants.check(server.pool)
         try await server.stop()
     }
