@@ -102,8 +102,9 @@ extension OrderRecords {
             case "o": createdAt = try row.decode(Date.self, 3)
             case "a": written[try row.decode(Int64.self, 1)] = (try row.decode(Int64.self, 2), try row.decode(Date.self, 3))
             case "g": current = try row.decode(Int64.self, 2)
-            case "p": pool = (pool ?? []) + [BatchRecords.PoolUnits(slotID: try row.decode(Int64.self, 1), day: try row.decode(Day.self, 4),
-                                                                  units: try row.decode(Int.self, 2))]
+            case "p": pool = pool ?? []
+                      pool?.append(BatchRecords.PoolUnits(slotID: try row.decode(Int64.self, 1), day: try row.decode(Day.self, 4),
+                                                          units: try row.decode(Int.self, 2)))
             default: free[try row.decode(Int64.self, 1)] = try row.decode(Int.self, 2)
             }
         }

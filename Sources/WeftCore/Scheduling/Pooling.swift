@@ -71,6 +71,10 @@ extension Scheduling {
         /// Number of groups.
         public var count: Int { pool.count }
 
+        /// Whether order `o`'s group has other orders (an order without a pool is a group alone).
+        @inline(__always)
+        public func sharesGroup(order o: Int) -> Bool { members[groupOfOrder[o]].count > 1 }
+
         /// Units of group `group` already in `slot` from orders outside the problem.
         @inline(__always)
         public func outsideUnits(group: Int, slot: Slot) -> Int {

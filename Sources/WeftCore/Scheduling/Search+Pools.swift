@@ -20,8 +20,6 @@ extension SolverState {
         var best: SolverState? = nil
         let pooled = poolOrder()
         let groups = index.groups
-        /// Whether o's pool group has other orders (an order without a pool is a group alone).
-        let shares = { (o: Int) in groups.members[groups.groupOfOrder[o]].count > 1 }
         for (order, amortized) in [(pooled, true), (greedyOrder(), false), (pooled, false)] {
             var candidate = SolverState(index: index)
             candidate.nodeLimit = nodeLimit
@@ -30,7 +28,7 @@ extension SolverState {
             var finished = true
             for (i, o) in order.enumerated() where candidate.alloc[o].isEmpty {
                 if i & 31 == 31 && shouldStop() { finished = false; break }
-                if amortized && shares(o) {
+                if amortized && groups.sharesGroup(order: o) {
                     candidate.placeAmortized(o)
                 } else {
                     candidate.place(o)
@@ -38,7 +36,7 @@ extension SolverState {
             }
             guard finished, (0..<orderCount).allSatisfy({ candidate.meetsFloor($0) }) else { break }
             if amortized {
-                for (i, o) in order.enumerated() where shares(o) {
+                for (i, o) in order.enumerated() where groups.sharesGroup(order: o) {
                     if i & 31 == 31 && shouldStop() { break }
                     Search.replaceIfBetter(&candidate, o)
                 }
@@ -53,8 +51,6 @@ extension SolverState {
     func poolOrder() -> [Int] {
         let orders = index.problem.orders
         let groups = index.groups
-        /// Whether o's pool group has other orders (an order without a pool is a group alone).
-        let shares = { (o: Int) in groups.members[groups.groupOfOrder[o]].count > 1 }
         var total = [Int](repeating: 0, count: groups.count)
         for (o, order) in orders.enumerated() { total[groups.groupOfOrder[o]] += order.quantity }
         var rank = [Int](repeating: 0, count: groups.count)

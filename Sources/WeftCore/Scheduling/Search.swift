@@ -181,11 +181,7 @@ struct Search {
     /// Runs ruin-and-recreate steps until `shouldStop(iterations)` or `maxIterations`.
     /// `fraction(iterations)` tells how far through its budget the search is (for the acceptance
     /// threshold). Both take the count so that they need not read this value while it runs.
-    mutating func improve(maxIterations: Int, target: Scheduling.Score?, fraction: (Int) -> Double, shouldStop: (Int) -> Bool) {
-        improve(maxIterations: maxIterations, target: target, fraction: fraction) { iterations, _ in shouldStop(iterations) }
-    }
-
-    /// As above; `shouldStop` also gets the iteration at which the best plan last improved
+    /// `shouldStop` also gets the iteration at which the best plan last improved
     /// (``lastImprovedIteration``), so that the caller can tell a search that has stopped finding anything.
     mutating func improve(maxIterations: Int, target: Scheduling.Score?, fraction: (Int) -> Double,
                           shouldStop: (_ iterations: Int, _ lastImproved: Int) -> Bool) {

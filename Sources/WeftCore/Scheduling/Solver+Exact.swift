@@ -144,8 +144,7 @@ extension Scheduling.ExactOutcome {
         switch (plan, other.plan) {
         case (nil, let p?): result.plan = p
         case (let a?, let b?):
-            let sa = Scheduling.score(problem, plan: a), sb = Scheduling.score(problem, plan: b)
-            if (sb.hard, sb.unserved, sb.cost) < (sa.hard, sa.unserved, sa.cost) { result.plan = b }
+            if Scheduling.score(problem, plan: b) < Scheduling.score(problem, plan: a) { result.plan = b }
         default: break
         }
         if let b = other.bound, result.bound.map({ (b.unserved, b.cost) > ($0.unserved, $0.cost) }) ?? true { result.bound = b }

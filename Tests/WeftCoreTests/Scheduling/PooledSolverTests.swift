@@ -171,7 +171,7 @@ struct PooledSolverTests {
             var search = Search(index: ProblemIndex(p), seed: UInt64(seed))
             search.construct()
             #expect(search.state.score.cost == Scheduling.score(p, plan: search.state.plan()).cost)
-            search.improve(maxIterations: 100, target: nil, fraction: { _ in 0.5 }, shouldStop: { _ in false })
+            search.improve(maxIterations: 100, target: nil, fraction: { _ in 0.5 }, shouldStop: { _, _ in false })
             #expect(search.state.score.cost == Scheduling.score(p, plan: search.state.plan()).cost)
             let result = Scheduling.solve(p, options: .init(seed: UInt64(seed), maxIterations: 100, workers: 1))
             #expect(result.violations.isEmpty)
